@@ -24,9 +24,10 @@ Pool2DParams make_pool2d_params(index_t n, index_t h, index_t w, index_t c, inde
 // first maximum in (kh, kw) order, or the first NaN.
 template <typename T>
 void maxpool2d_forward(T* y, index_t* argmax, const T* x, const Pool2DParams& p);
-// dx = 0, then dx[argmax] += dy (windows may overlap).
+// dx = 0, then dx[argmax] += dy (windows may overlap). Skips argmax entries outside [0, H*W) and
+// returns how many it skipped (dx is then not the gradient).
 template <typename T>
-void maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p);
+index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p);
 
 template <typename T>
 void avgpool2d_forward(T* y, const T* x, const Pool2DParams& p);

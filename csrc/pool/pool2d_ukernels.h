@@ -7,13 +7,17 @@
 
 namespace fastconv {
 
-// Rows are flattened (n, oh) output rows [r0, r1); images are [n0, n1).
+// Rows are flattened (n, oh) output rows [r0, r1), or (n, ih) input rows for the disjoint-window
+// backward; images are [n0, n1).
 template <typename T>
 struct PoolKernels {
   const char* name;
   Isa isa;
   void (*max_rows)(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t r0, index_t r1);
-  void (*max_backward_images)(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p, index_t n0, index_t n1);
+  index_t (*max_backward_images)(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p, index_t n0,
+                                 index_t n1);
+  index_t (*max_backward_disjoint_rows)(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p, index_t r0,
+                                        index_t r1);
   void (*avg_rows)(T* y, const T* x, const Pool2DParams& p, index_t r0, index_t r1);
   void (*avg_backward_images)(T* dx, const T* dy, const Pool2DParams& p, index_t n0, index_t n1);
 };

@@ -13,6 +13,12 @@ PROBLEMS = [
     ((1, 5, 5, 33), (2, 2), (1, 1), (0, 1, 0, 1)),
     ((3, 9, 4, 2), (4, 1), (3, 1), (1, 2, 0, 0)),
     ((1, 1, 1, 4), (1, 1), (1, 1), (0, 0, 0, 0)),
+    # Disjoint windows (the one-write backward): gaps between windows, padding, uncovered tails;
+    # C spans whole register blocks and every smaller tail block.
+    ((2, 7, 9, 40), (2, 2), (3, 3), (0, 0, 0, 0)),
+    ((2, 7, 7, 7), (3, 3), (3, 3), (1, 1, 1, 1)),
+    ((1, 5, 9, 16), (2, 3), (2, 3), (0, 1, 0, 0)),
+    ((3, 6, 6, 31), (2, 2), (2, 2), (0, 0, 0, 0)),
 ]
 IDS = [f"mb{s[0]}ih{s[1]}iw{s[2]}c{s[3]}kh{p[0]}kw{p[1]}sh{t[0]}sw{t[1]}pad{'-'.join(map(str, q))}"
        for s, p, t, q in PROBLEMS]
@@ -21,8 +27,9 @@ IDS = [f"mb{s[0]}ih{s[1]}iw{s[2]}c{s[3]}kh{p[0]}kw{p[1]}sh{t[0]}sw{t[1]}pad{'-'.
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,pool,strides,pads", PROBLEMS, ids=IDS)
 def test_max_pool_matches_reference(isa, rng, dtype, shape, pool, strides, pads):
-    # Few distinct values, so ties are common and "first maximum" is really tested.
+    # Few distinct values, so ties are common and "first maximum" is really tested; some NaNs.
     x = rng.integers(-3, 3, shape).astype(dtype)
+    x[rng.random(shape) < 0.05] = np.nan
     y, arg = _core.max_pool2d_forward(x, pool, strides, pads, True, False)
     ry, rarg = _core.max_pool2d_forward(x, pool, strides, pads, True, True)
     np.testing.assert_array_equal(y, ry)
@@ -60,3 +67,39 @@ def test_max_pool_backward_accumulates_overlapping_windows(isa):
     y, arg = _core.max_pool2d_forward(x, (2, 2), (1, 1), (0, 0, 0, 0), True, False)
     dx = _core.max_pool2d_backward(np.ones_like(y), arg, x.shape, (2, 2), (1, 1), (0, 0, 0, 0))
     assert dx[0, 1, 1, 0] == 4.0 and dx.sum() == 4.0
+
+
+@pytest.mark.parametrize("shape,pool,strides,pads", PROBLEMS, ids=IDS)
+def test_max_pool_backward_with_foreign_indices_matches_reference(isa, rng, shape, pool, strides, pads):
+    # Indices anywhere in the H*W plane (not from the forward, so mostly outside their window):
+    # the disjoint-window backward must notice and scatter like the reference.
+    y = _core.max_pool2d_forward(np.zeros(shape, np.float32), pool, strides, pads)
+    arg = rng.integers(0, shape[1] * shape[2], y.shape)
+    dy = rng.integers(-3, 4, y.shape).astype(np.float32)
+    np.testing.assert_array_equal(_core.max_pool2d_backward(dy, arg, shape, pool, strides, pads),
+                                  _core.max_pool2d_backward(dy, arg, shape, pool, strides, pads, True))
+
+
+@pytest.mark.parametrize("bad", [-1, 16])
+def test_max_pool_backward_names_an_index_outside_the_plane(isa, bad):
+    arg = np.zeros((1, 2, 2, 3), np.int64)
+    arg[0, 1, 0, 2] = bad
+    with pytest.raises(ValueError, match=f"argmax holds {bad}, outside"):
+        _core.max_pool2d_backward(np.ones((1, 2, 2, 3), np.float32), arg, (1, 4, 4, 3), (2, 2), (2, 2), (0, 0, 0, 0))
+
+
+@pytest.mark.parametrize("nthreads", [1, 2, 3])
+@pytest.mark.parametrize("strides", [(2, 2), (1, 1)], ids=["disjoint", "overlapping"])
+def test_max_pool_threaded_matches_reference(isa, rng, threads, nthreads, strides):
+    # Big enough to be split over threads (by rows forward and disjoint backward, by image else).
+    _core.set_num_threads(nthreads)
+    shape, pool, pads = (8, 31, 33, 40), (2, 2), (0, 1, 0, 1)
+    x = rng.integers(-3, 3, shape).astype(np.float32)
+    y, arg = _core.max_pool2d_forward(x, pool, strides, pads, True)
+    ry, rarg = _core.max_pool2d_forward(x, pool, strides, pads, True, True)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(arg, rarg)
+    dy = rng.integers(-3, 4, y.shape).astype(np.float32)
+    for a in (arg, rng.integers(0, shape[1] * shape[2], y.shape)):
+        np.testing.assert_array_equal(_core.max_pool2d_backward(dy, a, shape, pool, strides, pads),
+                                      _core.max_pool2d_backward(dy, a, shape, pool, strides, pads, True))

@@ -45,7 +45,8 @@ inline void max_window(T* __restrict yo, index_t* __restrict ao, const T* __rest
 #pragma GCC unroll 1
       for (index_t ci = 0; ci < CB; ++ci) {
         const T v = xs[ci], cur = best[ci];
-        const bool take = v > cur || (v != v && cur == cur);
+        // Bitwise, not short-circuit: a branch here makes GCC spill the block to memory.
+        const bool take = (v > cur) | ((v != v) & (cur == cur));
         best[ci] = take ? v : cur;
         arg[ci] = take ? at : arg[ci];
       }

@@ -66,7 +66,8 @@ template <typename T>
 index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p) {
   const auto& k = kernels<T>();
   const int threads = pool_threads(p);
-  if (p.sh >= p.kh && p.sw >= p.kw) {
+  // Disjoint windows write dx once; not on generic, whose SSE2 has no 64-bit compare for argmax.
+  if (p.sh >= p.kh && p.sw >= p.kw && k.isa != Isa::generic) {
     const index_t hits = parallel_count(p.n * p.h, threads, [&](index_t r0, index_t r1) {
       return k.max_backward_disjoint_rows(dx, dy, argmax, p, r0, r1);
     });

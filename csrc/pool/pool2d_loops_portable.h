@@ -2,6 +2,8 @@
 // file that includes them. Plain loops only (no std helpers, no threading): see the ODR note.
 #pragma once
 
+#include <cstdint>
+
 #include "pool/pool2d.h"
 
 namespace fastconv {
@@ -23,24 +25,26 @@ inline index_t divisor(const Pool2DParams& p, const Window& win) {
   return p.count_include_pad ? p.kh * p.kw : (win.h1 - win.h0) * (win.w1 - win.w0);
 }
 
-// Max and first argmax of one window over CB channels, kept in local arrays the compiler holds in
-// registers across the window (CB is a compile-time block) instead of updating y and argmax in
-// memory for every cell. Strictly greater keeps the first maximum; the first NaN wins and stays.
-template <typename T, index_t CB>
+// Max and, with kArg, first argmax of one window over CB channels, kept in local arrays the
+// compiler holds in registers across the window (CB is a compile-time block) instead of updating y
+// and argmax in memory for every cell. The running argmax has type I: int32 where H*W allows,
+// so it blends as many lanes as the floats do (SSE2 cannot blend int64 lanes by a float mask).
+// Strictly greater keeps the first maximum; the first NaN wins and stays.
+template <typename T, typename I, bool kArg, index_t CB>
 inline void max_window(T* __restrict yo, index_t* __restrict ao, const T* __restrict xn, const Pool2DParams& p,
                        const Window& win) {
   T best[CB];
-  index_t arg[CB];
+  I arg[CB];
   const T* first = xn + (win.h0 * p.w + win.w0) * p.c;
   for (index_t ci = 0; ci < CB; ++ci) {
     best[ci] = first[ci];
-    arg[ci] = win.h0 * p.w + win.w0;
+    if constexpr (kArg) arg[ci] = static_cast<I>(win.h0 * p.w + win.w0);
   }
   for (index_t ih = win.h0; ih < win.h1; ++ih)
     for (index_t iw = win.w0; iw < win.w1; ++iw) {
       if (ih == win.h0 && iw == win.w0) continue;
       const T* __restrict xs = xn + (ih * p.w + iw) * p.c;
-      const index_t at = ih * p.w + iw;
+      const I at = static_cast<I>(ih * p.w + iw);
       // Kept a loop: fully unrolled, GCC no longer vectorises it (and MSVC ignores the pragma).
 #pragma GCC unroll 1
       for (index_t ci = 0; ci < CB; ++ci) {
@@ -48,32 +52,44 @@ inline void max_window(T* __restrict yo, index_t* __restrict ao, const T* __rest
         // Bitwise, not short-circuit: a branch here makes GCC spill the block to memory.
         const bool take = (v > cur) | ((v != v) & (cur == cur));
         best[ci] = take ? v : cur;
-        arg[ci] = take ? at : arg[ci];
+        if constexpr (kArg) arg[ci] = take ? at : arg[ci];
       }
     }
   for (index_t ci = 0; ci < CB; ++ci) yo[ci] = best[ci];
-  if (ao)
+  if constexpr (kArg)
     for (index_t ci = 0; ci < CB; ++ci) ao[ci] = arg[ci];
 }
 
 // Channels [c0, c) of one window in blocks of CB, then CB/2, ... 1 for the tail.
-template <typename T, index_t CB>
+template <typename T, typename I, bool kArg, index_t CB>
 inline void max_window_blocks(T* yo, index_t* ao, const T* xn, const Pool2DParams& p, const Window& win, index_t c0) {
-  for (; c0 + CB <= p.c; c0 += CB) max_window<T, CB>(yo + c0, ao ? ao + c0 : nullptr, xn + c0, p, win);
-  if constexpr (CB > 1) max_window_blocks<T, CB / 2>(yo, ao, xn, p, win, c0);
+  for (; c0 + CB <= p.c; c0 += CB) max_window<T, I, kArg, CB>(yo + c0, kArg ? ao + c0 : nullptr, xn + c0, p, win);
+  if constexpr (CB > 1) max_window_blocks<T, I, kArg, CB / 2>(yo, ao, xn, p, win, c0);
 }
 
-template <typename T>
-void max_rows(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t r0, index_t r1) {
-  constexpr index_t kBlock = 64 / sizeof(T);  // one AVX-512 register, two AVX2 ones
+template <typename T, typename I, bool kArg>
+void max_rows_as(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t r0, index_t r1) {
+  // One AVX-512 register for every ISA: narrower blocks re-walk the window more often, which
+  // measured slower on AVX2 and SSE2 than their loop over a 64-byte block.
+  constexpr index_t kBlock = 64 / sizeof(T);
   for (index_t r = r0; r < r1; ++r) {
     const index_t n = r / p.oh, oh = r % p.oh;
     for (index_t ow = 0; ow < p.ow; ++ow) {
       const index_t o = ((n * p.oh + oh) * p.ow + ow) * p.c;
-      max_window_blocks<T, kBlock>(y + o, argmax ? argmax + o : nullptr, x + n * p.h * p.w * p.c, p,
-                                   window_of(p, oh, ow), 0);
+      max_window_blocks<T, I, kArg, kBlock>(y + o, kArg ? argmax + o : nullptr, x + n * p.h * p.w * p.c, p,
+                                            window_of(p, oh, ow), 0);
     }
   }
+}
+
+template <typename T>
+void max_rows(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t r0, index_t r1) {
+  if (!argmax)
+    max_rows_as<T, std::int32_t, false>(y, argmax, x, p, r0, r1);
+  else if (p.h * p.w <= INT32_MAX)
+    max_rows_as<T, std::int32_t, true>(y, argmax, x, p, r0, r1);
+  else
+    max_rows_as<T, index_t, true>(y, argmax, x, p, r0, r1);
 }
 
 // Scatters each image: dx = 0, then dx[argmax] += dy. Skips argmax entries outside [0, H*W) and

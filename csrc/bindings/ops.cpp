@@ -10,7 +10,7 @@ namespace {
 // The data of a writeable, C-contiguous array of T with `size` elements.
 template <typename T>
 T* writable(const py::array& a, const char* name, index_t size) {
-  if (!a.dtype().is(py::dtype::of<T>()))
+  if (!has_dtype<T>(a))
     throw py::type_error(concat(name, ": dtype must match the parameter's (", py::str(py::dtype::of<T>()).cast<std::string>(),
                                 "), got ", dtype_name(a)));
   FC_CHECK(a.flags() & py::array::c_style, name, ": must be C-contiguous");

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from fastconv import activations, initializers, regularizers
+from fastconv import _core, activations, initializers, regularizers
 
 __all__ = ["Layer", "Weight"]
 
@@ -274,7 +274,9 @@ class ActivationOutput:
         """(y, logits): logits kept only for softmax."""
         if self.activation in ("relu", "linear"):
             return z, None
-        return activations.forward(self.activation, z), (z if self.activation == "softmax" else None)
+        if self.activation == "softmax":
+            return _core.softmax(z), z      # z is the engine's output: C-contiguous, float32 or float64
+        return activations.forward(self.activation, z), None
 
     @property
     def logits(self):

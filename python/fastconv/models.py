@@ -306,7 +306,9 @@ class Sequential:
                 and self.loss.reduction != "none")
 
     def _loss_and_grad(self, y, out, fused=None):
-        if self._fused() if fused is None else fused:
+        if fused is None:
+            fused = self._fused()
+        if fused:
             return self.loss.softmax_value_and_gradient(y, self._layers[-1].logits)
         return self.loss.value_and_gradient(y, out)
 

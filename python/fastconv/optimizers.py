@@ -31,7 +31,8 @@ def _rate(value, name, low=0.0, high=None, low_open=False, high_open=False):
 
 def _engine_ready(w, g):
     """w and g can go to the engine as they are (functional's update checks would pass unchanged):
-    float ndarrays of one dtype and shape, C-contiguous, w writeable. The slots are made like w."""
+    float ndarrays of one dtype and shape, C-contiguous and writeable (as the binding requires).
+    The slots are made like w."""
     return (type(g) is np.ndarray and type(w) is np.ndarray and g.dtype == w.dtype and w.dtype in FLOAT_DTYPES
             and g.shape == w.shape and g.flags.c_contiguous and w.flags.c_contiguous and w.flags.writeable
             and g.flags.writeable)

@@ -174,7 +174,8 @@ def machine_description(threads):
             f"Python {platform.python_version()}; " + ", ".join(versions))
 
 
-def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3, grid=False, frameworks=None):
+def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3, grid=False, frameworks=None,
+        workloads=("cifar10", "digits")):
     """Times the workloads; returns a list of (workload, {framework: seconds})."""
     fastconv.set_num_threads(threads)
     frameworks = frameworks or ["fastconv", "torch", "keras"]
@@ -186,7 +187,7 @@ def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3,
     rows = []
     x, y = cifar_like(images)
     scale = CIFAR_EPOCH_IMAGES / images
-    for batch in batches:
+    for batch in batches if "cifar10" in workloads else ():
         result = {"fastconv": fastconv_cifar(x, y, batch, repeats) * scale}
         if has_torch:
             result["PyTorch NCHW"] = torch_cifar(x, y, batch, repeats, False) * scale
@@ -195,16 +196,17 @@ def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3,
             result["Keras"] = keras_cifar(x, y, batch, repeats) * scale
         rows.append((f"CIFAR-10 course model, Adam, batch {batch}: s per 50,000-image epoch", result))
         print(format_row(*rows[-1]), flush=True)
-    dx, dy = digits_like()
-    scale = 100 / digits_epochs
-    result = {"fastconv": fastconv_digits(dx, dy, digits_epochs, repeats) * scale}
-    if has_torch:
-        result["PyTorch NCHW"] = torch_digits(dx, dy, digits_epochs, repeats, False) * scale
-        result["PyTorch channels_last"] = torch_digits(dx, dy, digits_epochs, repeats, True) * scale
-    if has_keras:
-        result["Keras"] = keras_digits(dx, dy, digits_epochs, repeats) * scale
-    rows.append(("digits course model, SGD, batch 100: s per 100 epochs (one grid cell)", result))
-    print(format_row(*rows[-1]), flush=True)
+    if "digits" in workloads:
+        dx, dy = digits_like()
+        scale = 100 / digits_epochs
+        result = {"fastconv": fastconv_digits(dx, dy, digits_epochs, repeats) * scale}
+        if has_torch:
+            result["PyTorch NCHW"] = torch_digits(dx, dy, digits_epochs, repeats, False) * scale
+            result["PyTorch channels_last"] = torch_digits(dx, dy, digits_epochs, repeats, True) * scale
+        if has_keras:
+            result["Keras"] = keras_digits(dx, dy, digits_epochs, repeats) * scale
+        rows.append(("digits course model, SGD, batch 100: s per 100 epochs (one grid cell)", result))
+        print(format_row(*rows[-1]), flush=True)
     if grid:
         from fastconv.course import grid_search_digits
         etas = lmbds = np.logspace(-5, 1, 7)
@@ -244,10 +246,13 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--grid", action="store_true", help="also time the full 7x7 grid search (fastconv)")
     parser.add_argument("--frameworks", nargs="+", default=None, help="subset of: fastconv torch keras")
+    parser.add_argument("--workloads", nargs="+", choices=("cifar10", "digits"), default=("cifar10", "digits"),
+                        help="which rows to time (the --grid row is separate)")
     parser.add_argument("--markdown", help="write the table into this file (its e2e section)")
     args = parser.parse_args(argv)
     print(machine_description(args.threads), flush=True)
-    rows = run(args.threads, args.images, tuple(args.batch), args.digits_epochs, args.repeats, args.grid, args.frameworks)
+    rows = run(args.threads, args.images, tuple(args.batch), args.digits_epochs, args.repeats, args.grid, args.frameworks,
+               tuple(args.workloads))
     if args.markdown:
         write_section(args.markdown, markdown(rows, args.threads), "e2e")
     return 0

@@ -21,8 +21,16 @@ namespace py = pybind11;
 // The dtype name, for error messages.
 inline std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
 
-inline bool is_float32(const py::array& a) { return a.dtype().is(py::dtype::of<float>()); }
-inline bool is_float64(const py::array& a) { return a.dtype().is(py::dtype::of<double>()); }
+// Equality, not identity: an unpickled array's dtype is an equal but distinct object.
+template <typename T>
+bool has_dtype(const py::array& a) {
+  const py::dtype want = py::dtype::of<T>();
+  const py::dtype got = a.dtype();
+  return got.is(want) || got.equal(want);
+}
+
+inline bool is_float32(const py::array& a) { return has_dtype<float>(a); }
+inline bool is_float64(const py::array& a) { return has_dtype<double>(a); }
 
 // Calls f(T{}) with T = float or double by x's dtype; anything else is a TypeError.
 template <typename F>
@@ -35,7 +43,7 @@ auto dispatch_float(const py::array& x, const char* what, F&& f) {
 // Checks that `a` is a C-contiguous array of T with `ndim` dimensions; returns its data.
 template <typename T>
 const T* checked_data(const py::array& a, const char* name, py::ssize_t ndim) {
-  if (!a.dtype().is(py::dtype::of<T>()))
+  if (!has_dtype<T>(a))
     throw py::type_error(concat(name, ": dtype must be ", py::str(py::dtype::of<T>()).cast<std::string>(),
                                 ", got ", dtype_name(a)));
   FC_CHECK(a.ndim() == ndim, name, ": expected ", ndim, " dimensions, got ", a.ndim());

@@ -14,7 +14,8 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    # type() first: a plain int skips the ABC check (this runs several times on every call).
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)))
 
 
 def int_scalar(value, name, minimum=None):
@@ -28,7 +29,9 @@ def int_scalar(value, name, minimum=None):
 
 def int_pair(value, name, minimum=None):
     """An int or a pair of ints as an (h, w) tuple of Python ints, each >= minimum."""
-    if _is_int(value):
+    if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int:
+        pair = value        # already standard (what layers pass on every call)
+    elif _is_int(value):
         pair = (int(value), int(value))
     elif isinstance(value, (tuple, list, np.ndarray)) and len(value) == 2 and all(_is_int(v) for v in value):
         pair = (int(value[0]), int(value[1]))

@@ -27,6 +27,10 @@ class Callback:
     def set_params(self, params):
         self.params = params
 
+    def _implements(self, hook):
+        """Whether hook does anything here: overridden by the class or set on the instance."""
+        return hook in vars(self) or getattr(type(self), hook) is not getattr(Callback, hook)
+
     def on_train_begin(self, logs=None): pass
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
@@ -52,6 +56,10 @@ class CallbackList:
             cb.set_model(model)
             cb.set_params(params)
 
+    def implements(self, hook):
+        """Whether some callback implements hook (fit skips batch hooks that none does, as Keras does)."""
+        return any(cb._implements(hook) for cb in self.callbacks)
+
     def __getattr__(self, hook):
         if not hook.startswith("on_"):
             raise AttributeError(hook)
@@ -62,6 +70,7 @@ class CallbackList:
             args = args + ({},) * (arity - len(args))         # Keras always passes logs
             for cb in self.callbacks:
                 getattr(cb, hook)(*args)
+        setattr(self, hook, call)       # made once per hook
         return call
 
 
@@ -227,6 +236,12 @@ class ProgbarLogger(Callback):
         elif self.verbose == 2:
             self._print(header)
         self._header = header
+
+    def _implements(self, hook):
+        # Only verbose=1 draws a bar that batches update.
+        if hook == "on_train_batch_end" and self.verbose != 1:
+            return False
+        return super()._implements(hook)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._bar is not None:

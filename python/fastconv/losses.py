@@ -12,6 +12,8 @@ import numbers
 
 import numpy as np
 
+from fastconv import _core
+from fastconv._args import FLOAT_DTYPES
 from fastconv.activations import softmax
 
 __all__ = ["Loss", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "MeanSquaredError",
@@ -51,6 +53,9 @@ def _categorical(y_true, y_pred, from_logits, label_smoothing=0.0, fn="categoric
     y = y_true.astype(y_pred.dtype, copy=False)
     if label_smoothing:
         y = y * (1.0 - label_smoothing) + label_smoothing / y.shape[-1]
+    if from_logits and y_pred.dtype in FLOAT_DTYPES:
+        # The engine's one pass; same arithmetic as below up to rounding.
+        return _core.softmax_cross_entropy(np.ascontiguousarray(y_pred), np.ascontiguousarray(y))
     if from_logits:
         log_p = _log_softmax(y_pred)
         loss = -np.sum(y * log_p, axis=-1)
@@ -168,7 +173,7 @@ class Loss:
         n = losses.size
         if self.reduction == "sum":
             return float(np.sum(losses)), grad
-        return float(np.mean(losses)) if n else 0.0, grad / max(n, 1)
+        return float(losses.mean()) if n else 0.0, grad / max(n, 1)
 
     def __call__(self, y_true, y_pred):
         return self._reduce(*self._per_sample(y_true, y_pred))[0]

@@ -23,7 +23,7 @@ def categorical_accuracy(y_true, y_pred):
     y_true, y_pred = _check("categorical_accuracy", y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"categorical_accuracy: y_true must have y_pred's shape {y_pred.shape}, got {y_true.shape}")
-    return (np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)).astype(np.float32)
+    return (y_true.argmax(axis=-1) == y_pred.argmax(axis=-1)).astype(np.float32)
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
@@ -34,7 +34,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     if y_true.shape != y_pred.shape[:-1]:
         raise ValueError(f"sparse_categorical_accuracy: y_true must have shape {y_pred.shape[:-1]} for y_pred "
                          f"{y_pred.shape}, got {y_true.shape}")
-    return (y_true.astype(np.int64) == np.argmax(y_pred, axis=-1)).astype(np.float32)
+    return (y_true.astype(np.int64) == y_pred.argmax(axis=-1)).astype(np.float32)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
@@ -58,7 +58,7 @@ class Metric:
 
     def update_state(self, y_true, y_pred):
         values = type(self).fn(y_true, y_pred)
-        self._total += float(np.sum(values))
+        self._total += float(values.sum())
         self._count += int(values.size)
 
     def result(self):

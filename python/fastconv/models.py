@@ -305,8 +305,10 @@ class Sequential:
         return (last.output_activation == "softmax" and self.loss.fuses_with_softmax
                 and self.loss.reduction != "none")
 
-    def _loss_and_grad(self, y, out):
-        if self._fused():
+    def _loss_and_grad(self, y, out, fused=None):
+        if fused is None:
+            fused = self._fused()
+        if fused:
             return self.loss.softmax_value_and_gradient(y, self._layers[-1].logits)
         return self.loss.value_and_gradient(y, out)
 
@@ -319,20 +321,27 @@ class Sequential:
                 return i
         return len(self._layers)
 
-    def _train_step(self, x, y):
-        """One batch: forward, loss, backward, optimizer step. Returns (loss incl. regularization, output)."""
-        out = self._forward(x, training=True)
-        loss, grad = self._loss_and_grad(y, out)
-        loss += self._regularization_loss()          # with the weights the gradients were taken at
+    def _step_plan(self):
+        """What a training step runs, read off the layers as they are now: (the layers to run
+        backward, last first; whether the softmax output is fused with the loss; the trainable weights)."""
+        fused = self._fused()
         first = self._first_trainable()
-        if self._fused():
+        back = self._layers[first:-1] if fused else self._layers[first:]
+        return back[::-1], fused, self.trainable_weights
+
+    def _train_step(self, x, y, plan=None):
+        """One batch: forward, loss, backward, optimizer step. Returns (loss incl. regularization, output).
+
+        plan: _step_plan()'s result, when the caller knows the layers have not changed since."""
+        layers_back, fused, weights = self._step_plan() if plan is None else plan
+        out = self._forward(x, training=True)
+        loss, grad = self._loss_and_grad(y, out, fused)
+        loss += self._regularization_loss()          # with the weights the gradients were taken at
+        if fused:
             grad = self._layers[-1].backward_from_logits(grad)
-            layers_back = self._layers[first:-1]
-        else:
-            layers_back = self._layers[first:]
-        for layer in reversed(layers_back):
+        for layer in layers_back:
             grad = layer.backward(grad)
-        self.optimizer.apply(self.trainable_weights)
+        self.optimizer.apply(weights)
         return loss, out
 
     def _set_need_input_grad(self):
@@ -445,20 +454,29 @@ class Sequential:
         self.stop_training = False
         epoch, batch = initial_epoch, -1
         logs = {}
+        # As Keras, batch hooks run only when some callback implements them.
+        batch_begin, batch_end = cbs.implements("on_train_batch_begin"), cbs.implements("on_train_batch_end")
         with _InterruptGuard() as guard:
             try:
                 cbs.on_train_begin()
                 for epoch in range(initial_epoch, epochs):
                     cbs.on_epoch_begin(epoch)
+                    plan = None             # rebuilt after callbacks ran: they may change what is trainable
                     order = _random.generator().permutation(n) if shuffle else None
                     total_loss, seen = 0.0, 0
                     metrics = None
                     for batch in range(steps):
-                        cbs.on_train_batch_begin(batch)
-                        idx = (order[batch * batch_size:(batch + 1) * batch_size] if order is not None
-                               else slice(batch * batch_size, (batch + 1) * batch_size))
-                        xb, yb = x[idx], y[idx]
-                        loss, out = self._train_step(xb, yb)
+                        if batch_begin:
+                            cbs.on_train_batch_begin(batch)
+                            plan = None
+                        if plan is None:
+                            plan = self._step_plan()
+                        rows = slice(batch * batch_size, (batch + 1) * batch_size)
+                        if order is not None:
+                            xb, yb = x.take(order[rows], axis=0), y.take(order[rows], axis=0)  # x[idx], faster
+                        else:
+                            xb, yb = x[rows], y[rows]
+                        loss, out = self._train_step(xb, yb, plan)
                         if metrics is None:
                             metrics = self._make_metrics(yb, out.shape)
                         for m in metrics:
@@ -466,7 +484,9 @@ class Sequential:
                         total_loss += loss * len(xb)
                         seen += len(xb)
                         logs = {"loss": total_loss / seen, **{m.name: m.result() for m in metrics}}
-                        cbs.on_train_batch_end(batch, logs)
+                        if batch_end:
+                            cbs.on_train_batch_end(batch, logs)
+                            plan = None
                         if terminate_on_nan and not np.isfinite(loss):
                             warnings.warn(f"fit: the loss became {loss} in epoch {epoch + 1}, batch {batch + 1}; "
                                           "training stopped there. Try a lower learning rate, or pass "

@@ -1,8 +1,9 @@
 """Optimizers with Keras 3's update formulas: SGD (momentum, Nesterov), Adam, RMSprop.
 
 ``apply(weights)`` updates each trainable Weight's array in place from its ``grad``: SGD and Adam
-in one engine call per weight (``functional.sgd_update`` / ``adam_update``), RMSprop in NumPy with
-one scratch buffer per weight instead of chains of temporaries. State (slots and iteration count)
+in one engine call per weight (``_core.sgd_update`` / ``adam_update`` when the arrays are already
+what the engine takes, else through ``functional``'s checked versions), RMSprop in NumPy with one
+scratch buffer per weight instead of chains of temporaries. State (slots and iteration count)
 round-trips through get_state/set_state for save/load. Not learning-rate schedules.
 """
 
@@ -11,7 +12,8 @@ import numbers
 
 import numpy as np
 
-from fastconv import functional as F
+from fastconv import _core, functional as F
+from fastconv._args import FLOAT_DTYPES
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get", "serialize"]
 
@@ -27,13 +29,23 @@ def _rate(value, name, low=0.0, high=None, low_open=False, high_open=False):
     return float(value)
 
 
+def _engine_ready(w, g):
+    """w and g can go to the engine as they are (functional's update checks would pass unchanged):
+    float ndarrays of one dtype and shape, C-contiguous and writeable (as the binding requires).
+    The slots are made like w."""
+    return (type(g) is np.ndarray and type(w) is np.ndarray and g.dtype == w.dtype and w.dtype in FLOAT_DTYPES
+            and g.shape == w.shape and g.flags.c_contiguous and w.flags.c_contiguous and w.flags.writeable
+            and g.flags.writeable)
+
+
 class Optimizer:
     """Base class.
 
     Args:
         learning_rate (float): > 0. name (str or None). lr (float): legacy alias of learning_rate.
 
-    Subclasses declare ``slot_names`` and implement ``_update(w, g, slots, scratch)``.
+    Subclasses declare ``slot_names`` and implement ``_update(w, g, slots, scratch, hyper)``, where
+    hyper is what ``_hyperparameters()`` returned for this step (checked once per step, not per weight).
     """
 
     slot_names = ()
@@ -73,13 +85,18 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} was built for weights of shapes {self._shapes}, got "
                              f"{[w.value.shape for w in weights]}")
         self.iterations += 1
+        hyper = self._hyperparameters()
         for i, w in enumerate(weights):
             if w.grad is None:
                 raise RuntimeError(f"no gradient for {w.name}: run backward before the optimizer step")
             slots = {name: values[i] for name, values in self._slots.items()}
-            self._update(w.value, w.grad, slots, self._scratch[i])
+            self._update(w.value, w.grad, slots, self._scratch[i], hyper)
 
-    def _update(self, w, g, slots, scratch):
+    def _hyperparameters(self):
+        # Checked at each step: users (and schedules) may set them between steps.
+        return F._finite(self.learning_rate, "learning_rate")
+
+    def _update(self, w, g, slots, scratch, hyper):
         raise NotImplementedError
 
     # ----- state and config
@@ -132,8 +149,16 @@ class SGD(Optimizer):
     def _active_slots(self):
         return ("momentums",) if self.momentum else ()
 
-    def _update(self, w, g, slots, scratch):
-        F.sgd_update(w, g, slots.get("momentums"), self.learning_rate, self.momentum, self.nesterov)
+    def _hyperparameters(self):
+        return super()._hyperparameters(), F._finite(self.momentum, "momentum", 0.0, 1.0)
+
+    def _update(self, w, g, slots, scratch, hyper):
+        lr, momentum = hyper
+        velocity = slots.get("momentums")
+        if _engine_ready(w, g) and (velocity is not None or not momentum):
+            _core.sgd_update(w, g, velocity if momentum else None, lr, momentum, bool(self.nesterov), 0.0)
+        else:
+            F.sgd_update(w, g, velocity, lr, momentum, self.nesterov)
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -156,9 +181,21 @@ class Adam(Optimizer):
         self.beta_2 = _rate(beta_2, "beta_2", 0.0, 1.0, high_open=True)
         self.epsilon = _rate(epsilon, "epsilon", 0.0, low_open=True)
 
-    def _update(self, w, g, slots, scratch):
-        F.adam_update(w, g, slots["momentums"], slots["velocities"], self.iterations, self.learning_rate,
-                      self.beta_1, self.beta_2, self.epsilon)
+    def _hyperparameters(self):
+        lr = super()._hyperparameters()
+        b1, b2 = F._finite(self.beta_1, "beta_1", 0.0, 1.0), F._finite(self.beta_2, "beta_2", 0.0, 1.0)
+        eps = F._finite(self.epsilon, "epsilon", 0.0)
+        if b1 >= 1.0 or b2 >= 1.0 or eps <= 0:
+            return None         # functional.adam_update says what is wrong
+        # functional.adam_update's step size, computed once for every weight.
+        return lr * np.sqrt(1.0 - b2 ** self.iterations) / (1.0 - b1 ** self.iterations), b1, b2, eps
+
+    def _update(self, w, g, slots, scratch, hyper):
+        m, v = slots["momentums"], slots["velocities"]
+        if hyper is not None and _engine_ready(w, g):
+            _core.adam_update(w, g, m, v, *hyper, 0.0)
+        else:
+            F.adam_update(w, g, m, v, self.iterations, self.learning_rate, self.beta_1, self.beta_2, self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -184,7 +221,7 @@ class RMSprop(Optimizer):
     def _active_slots(self):
         return ("velocities", "momentums") if self.momentum else ("velocities",)
 
-    def _update(self, w, g, slots, scratch):
+    def _update(self, w, g, slots, scratch, hyper):
         v = slots["velocities"]
         v *= w.dtype.type(self.rho)
         np.multiply(g, g, out=scratch)

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 
-from fastconv import activations, initializers, regularizers
+from fastconv import _core, activations, initializers, regularizers
 
 __all__ = ["Layer", "Weight"]
 
@@ -92,6 +92,7 @@ class Layer:
             self._batch_input_shape = (None,) + standardize_shape(input_shape)
         self.input_shape = None
         self.output_shape = None
+        self._input_tail = None       # input_shape[1:] once built: inputs matching it skip _check_input
         self.need_input_grad = True   # a model sets False on its first layer: backward skips dx
         self._cache = None
 
@@ -151,6 +152,7 @@ class Layer:
         """Make the weights for inputs of input_shape (batch axis first, may be None)."""
         self.input_shape = tuple(input_shape)
         self.output_shape = self.compute_output_shape(self.input_shape)
+        self._input_tail = self.input_shape[1:]
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -162,6 +164,8 @@ class Layer:
 
     def _check_input(self, x, min_ndim=None, ndim=None):
         """x as an array of the layer's dtype, checked against the built input shape."""
+        if type(x) is np.ndarray and x.dtype == self.dtype and x.shape[1:] == self._input_tail:
+            return x    # what a model passes on every step: the built shape (ndim checked at build) and dtype
         x = np.asarray(x)
         if x.dtype.kind not in "fiub":
             raise TypeError(f"layer {self.name!r} ({type(self).__name__}): input must be numeric, got dtype {x.dtype}")
@@ -196,6 +200,8 @@ class Layer:
         return self._cache
 
     def _check_dy(self, dy, shape):
+        if type(dy) is np.ndarray and dy.shape == shape and dy.dtype == self.dtype:
+            return dy
         dy = np.asarray(dy)
         if dy.shape != shape:
             raise ValueError(f"layer {self.name!r} ({type(self).__name__}): dy must have the output's shape "
@@ -268,7 +274,9 @@ class ActivationOutput:
         """(y, logits): logits kept only for softmax."""
         if self.activation in ("relu", "linear"):
             return z, None
-        return activations.forward(self.activation, z), (z if self.activation == "softmax" else None)
+        if self.activation == "softmax":
+            return _core.softmax(z), z      # z is the engine's output: C-contiguous, float32 or float64
+        return activations.forward(self.activation, z), None
 
     @property
     def logits(self):

@@ -6,7 +6,9 @@ Keras weights load unchanged. Not a transposed or separable convolution.
 
 import numbers
 
-from fastconv import functional as F
+import numpy as np
+
+from fastconv import _core, functional as F
 from fastconv._args import data_format as _data_format, int_pair
 from fastconv.layers.base import ActivationOutput, Layer, serialize_init, serialize_reg
 
@@ -68,6 +70,7 @@ class Conv2D(ActivationOutput, Layer):
             raise ValueError(f"filters must be a multiple of groups, got filters={self.filters}, groups={self.groups}")
         self._standardize_options(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                                   bias_regularizer)
+        self._calls = {}        # input shape -> the engine's geometry (functional._ConvCall)
 
     def _channel_axis(self):
         return -1 if self.data_format == "channels_last" else 1
@@ -108,25 +111,42 @@ class Conv2D(ActivationOutput, Layer):
         return dict(strides=self.strides, padding=self.padding, dilation=self.dilation_rate, groups=self.groups,
                     data_format=self.data_format)
 
+    def _engine_call(self, x_shape):
+        """The engine's geometry for inputs of x_shape, checked by the functional API once per shape."""
+        call = self._calls.get(x_shape)
+        if call is None:
+            if len(self._calls) >= 8:       # inputs of varying H, W: keep only recent shapes
+                self._calls.clear()
+            call = self._calls[x_shape] = F._conv_call("conv2d", x_shape, self._engine_kernel().shape, self.dtype,
+                                                       **self._geometry())
+        return call
+
     def forward(self, x, training=False):
+        # The engine directly (F.conv2d's checks done once per shape by _engine_call), in its NHWC layout.
         x = self._check_input(x, ndim=4)
-        z = F.conv2d(x, self._engine_kernel(), self.bias, activation=self._engine_activation(), **self._geometry())
-        y, logits = self._activate(z)
-        self._cache = (x, y, logits)
+        call = self._engine_call(x.shape)
+        x_e = np.ascontiguousarray(F._to_nhwc(x, call.fmt))
+        args = (x_e, self.kernel, self.bias, *call.args(), self.activation == "relu")
+        algorithm = F._forward_algorithm(call, "auto")
+        if algorithm == "fft":
+            from fastconv._fft_conv import conv2d_fft
+            z = conv2d_fft(*args)
+        else:
+            z = _core.conv2d_forward(*args, algorithm)
+        y, logits = self._activate(F._from_nhwc(z, call.fmt))
+        self._cache = ((x_e, call), y, logits)
         return y
 
     def _backward_linear(self, dz, y_relu):
-        x = self._cache[0]
-        dx, dw, db = F.conv2d_backward(dz, x, self._engine_kernel(), **self._geometry(),
-                                       need_input_grad=self.need_input_grad,
-                                       activation=None if y_relu is None else "relu", y=y_relu)
-        if self.data_format == "channels_first":
-            dw = dw.transpose(2, 3, 1, 0)
-        self._weights[0].grad = dw.astype(self.dtype, copy=False)
+        x_e, call = self._cache[0]
+        nhwc = lambda a: np.ascontiguousarray(F._to_nhwc(a, call.fmt))  # noqa: E731
+        dx, dw, db = _core.conv2d_backward(nhwc(dz), x_e, self.kernel, None if y_relu is None else nhwc(y_relu),
+                                           *call.args(), self.need_input_grad, "auto")
+        self._weights[0].grad = dw          # HWIO, the kernel's own layout in both data formats
         if self.use_bias:
-            self._weights[1].grad = db.astype(self.dtype, copy=False)
+            self._weights[1].grad = db
         self._add_regularization_gradients()
-        return dx
+        return None if dx is None else F._from_nhwc(dx, call.fmt)
 
     def get_config(self):
         config = super().get_config()

@@ -4,11 +4,12 @@ Dense runs on the engine's GEMM with bias and ReLU fused; the others are one Num
 each way. Not recurrent or attention layers.
 """
 
+import math
 import numbers
 
 import numpy as np
 
-from fastconv import _random, activations, functional as F
+from fastconv import _core, _random, activations
 from fastconv._args import data_format as _data_format
 from fastconv.layers.base import ActivationOutput, Layer, serialize_init, serialize_reg, standardize_shape
 
@@ -109,21 +110,26 @@ class Dense(ActivationOutput, Layer):
         return tuple(input_shape[:-1]) + (self.units,)
 
     def forward(self, x, training=False):
-        x = self._check_input(x, min_ndim=2)
-        z = F.dense(x, self.kernel, self.bias, activation=self._engine_activation())
-        y, logits = self._activate(z)
+        # The engine's GEMM directly: F.dense's checks hold once x has the built shape and dtype.
+        x = np.ascontiguousarray(self._check_input(x, min_ndim=2))
+        z = _core.gemm(x.reshape(-1, x.shape[-1]), self.kernel, None, False, False, 1.0, 0.0, self.bias,
+                       self.activation == "relu")
+        y, logits = self._activate(z.reshape(*x.shape[:-1], self.units))
         self._cache = (x, y, logits)
         return y
 
     def _backward_linear(self, dz, y_relu):
+        # As F.dense_backward, on arrays the layer made or _check_dy checked.
         x = self._cache[0]
-        dx, dw, db = F.dense_backward(dz, x, self.kernel, need_input_grad=self.need_input_grad,
-                                      activation=None if y_relu is None else "relu", y=y_relu)
-        self._weights[0].grad = dw.astype(self.dtype, copy=False)
+        dz2 = np.ascontiguousarray(dz).reshape(-1, self.units)
+        if y_relu is not None:
+            dz2 = _core.relu_backward(dz2, y_relu.reshape(dz2.shape))
+        x2 = x.reshape(-1, x.shape[-1])
+        self._weights[0].grad = _core.gemm(x2, dz2, None, True, False)
         if self.use_bias:
-            self._weights[1].grad = db.astype(self.dtype, copy=False)
+            self._weights[1].grad = dz2.sum(axis=0)
         self._add_regularization_gradients()
-        return dx
+        return _core.gemm(dz2, self.kernel, None, False, True).reshape(x.shape) if self.need_input_grad else None
 
     def get_config(self):
         config = super().get_config()
@@ -165,7 +171,7 @@ class Flatten(Layer):
 
     def backward(self, dy):
         shape = self._cached()
-        dy = self._check_dy(dy, (shape[0], int(np.prod(shape[1:], dtype=np.int64))))
+        dy = self._check_dy(dy, (shape[0], math.prod(shape[1:])))
         if self._channels_first(len(shape)):
             return np.moveaxis(dy.reshape(shape[0], *shape[2:], shape[1]), -1, 1)
         return dy.reshape(shape)

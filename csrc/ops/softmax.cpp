@@ -1,0 +1,77 @@
+// Row-wise softmax and softmax cross-entropy (see softmax.h): the arithmetic of
+// fastconv.activations.softmax and losses' from-logits cross-entropy without NumPy's temporaries.
+#include "ops/softmax.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/parallel.h"
+#include "core/threads.h"
+
+namespace fastconv {
+
+namespace {
+// exp dominates: count ~20 flops an element so only large batches use threads.
+int softmax_threads(index_t n, index_t c) { return threads_for_work(20.0 * static_cast<double>(n) * c); }
+
+template <typename T>
+T row_max(const T* z, index_t c) {
+  T m = z[0];
+  for (index_t j = 1; j < c; ++j) m = std::max(m, z[j]);
+  return m;
+}
+}  // namespace
+
+template <typename T>
+void softmax_rows(T* p, const T* z, index_t n, index_t c) {
+  if (c <= 0) return;
+  parallel_for(n, softmax_threads(n, c), [&](index_t r0, index_t r1) {
+    for (index_t i = r0; i < r1; ++i) {
+      const T* zi = z + i * c;
+      T* pi = p + i * c;
+      const T m = row_max(zi, c);
+      T sum = 0;
+      for (index_t j = 0; j < c; ++j) {
+        pi[j] = std::exp(zi[j] - m);
+        sum += pi[j];
+      }
+      for (index_t j = 0; j < c; ++j) pi[j] /= sum;
+    }
+  });
+}
+
+template <typename T>
+void softmax_cross_entropy(T* loss, T* grad, const T* z, const T* y, index_t n, index_t c) {
+  if (c <= 0) {
+    std::fill(loss, loss + n, T(0));
+    return;
+  }
+  parallel_for(n, softmax_threads(n, c), [&](index_t r0, index_t r1) {
+    for (index_t i = r0; i < r1; ++i) {
+      const T* zi = z + i * c;
+      const T* yi = y + i * c;
+      T* gi = grad + i * c;
+      const T m = row_max(zi, c);
+      T sum = 0;
+      for (index_t j = 0; j < c; ++j) {
+        gi[j] = std::exp(zi[j] - m);
+        sum += gi[j];
+      }
+      const T lse = std::log(sum);
+      T l = 0, total = 0;
+      for (index_t j = 0; j < c; ++j) {
+        l += yi[j] * ((zi[j] - m) - lse);
+        total += yi[j];
+      }
+      for (index_t j = 0; j < c; ++j) gi[j] = gi[j] / sum * total - yi[j];
+      loss[i] = -l;
+    }
+  });
+}
+
+template void softmax_rows<float>(float*, const float*, index_t, index_t);
+template void softmax_rows<double>(double*, const double*, index_t, index_t);
+template void softmax_cross_entropy<float>(float*, float*, const float*, const float*, index_t, index_t);
+template void softmax_cross_entropy<double>(double*, double*, const double*, const double*, index_t, index_t);
+
+}  // namespace fastconv

@@ -469,11 +469,20 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
 
   parallel_region_flushed(threads, [&](int tid, int nt) {
     if (db) {
+      // In blocks of 16 columns summed in a local array: db itself could alias dy for all the
+      // compiler knows, which would make it load and store db for every pixel.
       const auto [o0, o1] = static_split(p.oc, tid, nt);
-      for (index_t o = o0; o < o1; ++o) db[o] = T(0);
-      for (index_t m = 0; m < pixels; ++m) {
-        const T* d = dy + m * p.oc;
-        for (index_t o = o0; o < o1; ++o) db[o] += d[o];
+      for (index_t ob = o0; ob < o1; ob += 16) {
+        const index_t len = std::min<index_t>(16, o1 - ob);
+        T acc[16] = {};
+        if (len == 16) {  // a fixed trip count keeps acc in registers
+          for (index_t m = 0; m < pixels; ++m)
+            for (int j = 0; j < 16; ++j) acc[j] += dy[m * p.oc + ob + j];
+        } else {
+          for (index_t m = 0; m < pixels; ++m)
+            for (index_t j = 0; j < len; ++j) acc[j] += dy[m * p.oc + ob + j];
+        }
+        std::copy(acc, acc + len, db + ob);
       }
     }
     if (pixels == 0) {

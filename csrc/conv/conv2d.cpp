@@ -36,10 +36,14 @@ ConvAlgorithm choose_conv_algorithm(const Conv2DParams&) { return ConvAlgorithm:
 namespace {
 // The direct input gradient is a forward convolution over dy with OC' = C output channels and
 // the padding that grows OH x OW back to H x W: it wastes the SIMD width when C/G is small (the
-// RGB layer) and multiplies zeros where that padding is large relative to the image (small
-// images without padding, e.g. 6x6 -> 4x4). im2col + GEMM + col2im wins there.
+// RGB layer) and multiplies zeros in that padding (a valid 3x3 layer's 15x15 from 13x13: 25%).
+// im2col's tiled col2im has neither waste but adds every tile into dx: measured faster unless
+// the padding is under about a tenth of dx. When it cannot tile (fewer images than threads),
+// the untiled GEMM + col2im writes and rereads a K-times larger matrix and wins only on small
+// images with much padding (e.g. 6x6 -> 4x4).
 bool direct_backward_input_pays(const Conv2DParams& p) {
-  return p.cg() >= 16 && 10 * p.oh * p.ow >= 6 * p.h * p.w;
+  const index_t outer = col2im_tiled_applies(p) ? 9 : 6;
+  return p.cg() >= 16 && 10 * p.oh * p.ow >= outer * p.h * p.w;
 }
 
 ConvAlgorithm resolve(ConvAlgorithm algo, const Conv2DParams& p) {

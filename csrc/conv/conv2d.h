@@ -47,6 +47,11 @@ template <typename T>
 void conv2d_backward_input_im2col(T* dx, const T* dy, const T* w, const Conv2DParams& p);
 template <typename T>
 void conv2d_backward_weight_im2col(T* dw, T* db, const T* dy, const T* x, const Conv2DParams& p);
+// im2col's input gradient tiled so no patch matrix exists (conv2d_col2im_tiled.cpp): it runs
+// when there are at least as many images as threads (each image is owned by one thread).
+bool col2im_tiled_applies(const Conv2DParams& p);
+template <typename T>
+void conv2d_backward_input_col2im_tiled(T* dx, const T* dy, const T* w, const Conv2DParams& p);
 
 template <typename T>
 void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Conv2DParams& p);

@@ -46,6 +46,13 @@ struct TapAddresses {
   }
 
   bool interior(index_t y, index_t x_) const { return y >= oh0 && y < oh1 && x_ >= ow0 && x_ < ow1; }
+  // Whether output pixels m0 .. m0 + rows - 1 (flattened n, oh, ow; rows >= 1) are all interior.
+  bool all_interior(index_t m0, index_t rows) const {
+    const index_t m1 = m0 + rows - 1, y0 = (m0 / ow) % oh, y1 = (m1 / ow) % oh;
+    if (m0 / ow == m1 / ow) return interior(y0, m0 % ow) && interior(y0, m1 % ow);  // one output row
+    const bool rows_ok = m0 / (ow * oh) == m1 / (ow * oh) ? y0 >= oh0 && y1 < oh1 : oh0 == 0 && oh1 == oh;
+    return rows_ok && ow0 == 0 && ow1 == ow;
+  }
   index_t offset(index_t n, index_t y, index_t x_) const { return ((n * h + y * sh - pt) * w + x_ * sw - pl) * c; }
   const T* base(index_t n, index_t y, index_t x_) const { return x + offset(n, y, x_); }  // interior pixels only
 
@@ -62,6 +69,30 @@ struct TapAddresses {
     // Interior pixels of one output row are sw*C apart: step a base pointer instead of
     // recomputing it, and store the taps (or kernel rows) as fixed offsets from it.
     const index_t row_step = dh * w * c, col_step = dw * c, pixel_step = sw * c;
+    if (rows == mr && all_interior(m0, rows)) {
+      // Every pixel reads only x (every tile of a valid convolution): row by row, with no
+      // per-pixel tests, the taps' offsets fixed.
+      index_t i = 0;
+      while (i < rows) {
+        const index_t run = std::min(rows - i, ow - x_);
+        const T* b = x + offset(n, y, x_);
+        for (index_t r = 0; r < kh; ++r) {
+          if (merged) {
+            const T** out = ptrs + r * mr + i;
+            for (index_t j = 0; j < run; ++j) out[j] = b + r * row_step + j * pixel_step;
+          } else {
+            for (index_t q = 0; q < kw; ++q) {
+              const T** out = ptrs + (r * kw + q) * mr + i;
+              for (index_t j = 0; j < run; ++j) out[j] = b + r * row_step + q * col_step + j * pixel_step;
+            }
+          }
+        }
+        i += run;
+        x_ = 0;
+        if (++y == oh) y = 0, ++n;
+      }
+      return {0, kh};
+    }
     bool row_inside = y >= oh0 && y < oh1;
     index_t cur = offset(n, y, x_);  // an offset, not a pointer: it may point outside x when unused
     // Kernel rows r with 0 <= y*sh - pt + r*dh < h, for the current output row y.
@@ -438,11 +469,20 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
 
   parallel_region_flushed(threads, [&](int tid, int nt) {
     if (db) {
+      // In blocks of 16 columns summed in a local array: db itself could alias dy for all the
+      // compiler knows, which would make it load and store db for every pixel.
       const auto [o0, o1] = static_split(p.oc, tid, nt);
-      for (index_t o = o0; o < o1; ++o) db[o] = T(0);
-      for (index_t m = 0; m < pixels; ++m) {
-        const T* d = dy + m * p.oc;
-        for (index_t o = o0; o < o1; ++o) db[o] += d[o];
+      for (index_t ob = o0; ob < o1; ob += 16) {
+        const index_t len = std::min<index_t>(16, o1 - ob);
+        T acc[16] = {};
+        if (len == 16) {  // a fixed trip count keeps acc in registers
+          for (index_t m = 0; m < pixels; ++m)
+            for (int j = 0; j < 16; ++j) acc[j] += dy[m * p.oc + ob + j];
+        } else {
+          for (index_t m = 0; m < pixels; ++m)
+            for (index_t j = 0; j < len; ++j) acc[j] += dy[m * p.oc + ob + j];
+        }
+        std::copy(acc, acc + len, db + ob);
       }
     }
     if (pixels == 0) {

@@ -63,6 +63,7 @@ void conv2d_backward_input_im2col(T* dx, const T* dy, const T* w, const Conv2DPa
               T(0), dx + g * p.cg(), p.c);
     return;
   }
+  if (col2im_tiled_applies(p)) return conv2d_backward_input_col2im_tiled(dx, dy, w, p);
   std::memset(dx, 0, sizeof(T) * static_cast<std::size_t>(p.n * p.h * p.w * p.c));
   const index_t chunk = std::min(rows, rows_per_chunk<T>(p));
   T* dcols = scratch<T>(Scratch::conv_cols, checked_mul(chunk, p.ow, k));

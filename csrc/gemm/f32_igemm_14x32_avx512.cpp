@@ -4,18 +4,20 @@
 // The register plan of f32_gemm_14x32__avx512 (28 zmm accumulators, 2 B vectors, 1 broadcast),
 // but the 14 rows are read through per-tap pointers straight from the NHWC input, so no patch
 // matrix and no packed A exist. The whole reduction (KH*KW*CG) stays in registers, so C is
-// written once, with bias, ReLU and the OC tail (masked stores) fused into the store.
+// written once, with bias, ReLU and the OC tail (masked stores) fused into the store; or, for the
+// input gradient's col2im, added into rows reached through pointers.
 #include <immintrin.h>
 
 #include "gemm/gemm_kernels.h"
 
 namespace fastconv {
 
-static void f32_igemm_ukernel_14x32__avx512(index_t mr, index_t nr, index_t ks, index_t kc, const float* const* a,
-                                            const float* __restrict b, float* __restrict c, index_t ldc,
-                                            const float* bias, bool relu) {
-  constexpr int MR = 14;
-  __m512 acc0[MR], acc1[MR];
+namespace {
+constexpr int MR = 14;
+
+__attribute__((always_inline)) inline void tile_14x32(index_t ks, index_t kc, const float* const* a,
+                                                      const float* __restrict b, __m512 (&acc0)[MR],
+                                                      __m512 (&acc1)[MR]) {
 #pragma GCC unroll 16
   for (int i = 0; i < MR; ++i) {
     acc0[i] = _mm512_setzero_ps();
@@ -37,8 +39,21 @@ static void f32_igemm_ukernel_14x32__avx512(index_t mr, index_t nr, index_t ks, 
       b += 32;
     }
   }
-  const __mmask16 m0 = nr >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nr) - 1);
-  const __mmask16 m1 = nr >= 32 ? __mmask16(0xFFFF) : nr <= 16 ? __mmask16(0) : __mmask16((1u << (nr - 16)) - 1);
+}
+
+void nr_masks(index_t nr, __mmask16& m0, __mmask16& m1) {
+  m0 = nr >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << nr) - 1);
+  m1 = nr >= 32 ? __mmask16(0xFFFF) : nr <= 16 ? __mmask16(0) : __mmask16((1u << (nr - 16)) - 1);
+}
+}  // namespace
+
+static void f32_igemm_ukernel_14x32__avx512(index_t mr, index_t nr, index_t ks, index_t kc, const float* const* a,
+                                            const float* __restrict b, float* __restrict c, index_t ldc,
+                                            const float* bias, bool relu) {
+  __m512 acc0[MR], acc1[MR];
+  tile_14x32(ks, kc, a, b, acc0, acc1);
+  __mmask16 m0, m1;
+  nr_masks(nr, m0, m1);
   const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
   const __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
   const __m512 zero = _mm512_setzero_ps();
@@ -56,7 +71,22 @@ static void f32_igemm_ukernel_14x32__avx512(index_t mr, index_t nr, index_t ks, 
   }
 }
 
+static void f32_igemm_add_ukernel_14x32__avx512(index_t nr, index_t ks, index_t kc, const float* const* a,
+                                                const float* __restrict b, float* const* c) {
+  __m512 acc0[MR], acc1[MR];
+  tile_14x32(ks, kc, a, b, acc0, acc1);
+  __mmask16 m0, m1;
+  nr_masks(nr, m0, m1);
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c[i];
+    if (!ci) continue;
+    _mm512_mask_storeu_ps(ci, m0, _mm512_add_ps(acc0[i], _mm512_maskz_loadu_ps(m0, ci)));
+    _mm512_mask_storeu_ps(ci + 16, m1, _mm512_add_ps(acc1[i], _mm512_maskz_loadu_ps(m1, ci + 16)));
+  }
+}
+
 const IgemmKernel<float> f32_igemm_14x32__avx512{"f32_igemm_14x32__avx512", Isa::avx512, 14, 32,
-                                                 f32_igemm_ukernel_14x32__avx512};
+                                                 f32_igemm_ukernel_14x32__avx512, f32_igemm_add_ukernel_14x32__avx512};
 
 }  // namespace fastconv

@@ -2,18 +2,20 @@
 // with -mavx2 -mfma). Not the driver (conv/conv2d_direct.cpp).
 //
 // The register plan of f32_gemm_6x16__avx2 (12 ymm accumulators, 2 B vectors, 1 broadcast), rows
-// read through per-tap pointers into the NHWC input; bias, ReLU and the OC tail fused in the store.
+// read through per-tap pointers into the NHWC input; bias, ReLU and the OC tail fused in the store
+// (or the tile added into rows through pointers, for the input gradient's col2im).
 #include <immintrin.h>
 
 #include "gemm/gemm_kernels.h"
 
 namespace fastconv {
 
-static void f32_igemm_ukernel_6x16__avx2(index_t mr, index_t nr, index_t ks, index_t kc, const float* const* a,
-                                         const float* __restrict b, float* __restrict c, index_t ldc,
-                                         const float* bias, bool relu) {
-  constexpr int MR = 6;
-  __m256 acc0[MR], acc1[MR];
+namespace {
+constexpr int MR = 6;
+
+__attribute__((always_inline)) inline void tile_6x16(index_t ks, index_t kc, const float* const* a,
+                                                     const float* __restrict b, __m256 (&acc0)[MR],
+                                                     __m256 (&acc1)[MR]) {
 #pragma GCC unroll 8
   for (int i = 0; i < MR; ++i) {
     acc0[i] = _mm256_setzero_ps();
@@ -35,6 +37,14 @@ static void f32_igemm_ukernel_6x16__avx2(index_t mr, index_t nr, index_t ks, ind
       b += 16;
     }
   }
+}
+}  // namespace
+
+static void f32_igemm_ukernel_6x16__avx2(index_t mr, index_t nr, index_t ks, index_t kc, const float* const* a,
+                                         const float* __restrict b, float* __restrict c, index_t ldc,
+                                         const float* bias, bool relu) {
+  __m256 acc0[MR], acc1[MR];
+  tile_6x16(ks, kc, a, b, acc0, acc1);
   alignas(32) float row[16];
   alignas(32) float bias_row[16] = {};
   if (bias)
@@ -61,6 +71,27 @@ static void f32_igemm_ukernel_6x16__avx2(index_t mr, index_t nr, index_t ks, ind
   }
 }
 
-const IgemmKernel<float> f32_igemm_6x16__avx2{"f32_igemm_6x16__avx2", Isa::avx2, 6, 16, f32_igemm_ukernel_6x16__avx2};
+static void f32_igemm_add_ukernel_6x16__avx2(index_t nr, index_t ks, index_t kc, const float* const* a,
+                                             const float* __restrict b, float* const* c) {
+  __m256 acc0[MR], acc1[MR];
+  tile_6x16(ks, kc, a, b, acc0, acc1);
+  alignas(32) float row[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < MR; ++i) {
+    float* ci = c[i];
+    if (!ci) continue;
+    if (nr == 16) {
+      _mm256_storeu_ps(ci, _mm256_add_ps(acc0[i], _mm256_loadu_ps(ci)));
+      _mm256_storeu_ps(ci + 8, _mm256_add_ps(acc1[i], _mm256_loadu_ps(ci + 8)));
+    } else {
+      _mm256_store_ps(row, acc0[i]);
+      _mm256_store_ps(row + 8, acc1[i]);
+      for (index_t j = 0; j < nr; ++j) ci[j] += row[j];
+    }
+  }
+}
+
+const IgemmKernel<float> f32_igemm_6x16__avx2{"f32_igemm_6x16__avx2", Isa::avx2, 6, 16, f32_igemm_ukernel_6x16__avx2,
+                                              f32_igemm_add_ukernel_6x16__avx2};
 
 }  // namespace fastconv

@@ -49,12 +49,19 @@ template <typename T>
 using IgemmUkernel = void (*)(index_t mr, index_t nr, index_t ks, index_t kc, const T* const* a, const T* b, T* c,
                               index_t ldc, const T* bias, bool relu);
 
+// The same tile added into rows reached through pointers (the input gradient's col2im,
+// conv/conv2d_col2im_tiled.cpp): c[i][j] += tile(i, j) for i < MR where c[i] is not null, j < nr.
+// Preconditions as IgemmUkernel's.
+template <typename T>
+using IgemmAddUkernel = void (*)(index_t nr, index_t ks, index_t kc, const T* const* a, const T* b, T* const* c);
+
 template <typename T>
 struct IgemmKernel {
   const char* name;
   Isa isa;
   int mr, nr;
   IgemmUkernel<T> ukernel;
+  IgemmAddUkernel<T> add_ukernel;
 };
 
 // Every indirect kernel compiled into this build for T, lowest ISA first; the choice by ISA.

@@ -30,9 +30,7 @@ void gemm_ukernel_portable(index_t kc, const T* __restrict a, const T* __restric
 
 // The indirect MR x NR tile (see IgemmUkernel in gemm_kernels.h).
 template <typename T, int MR, int NR>
-void igemm_ukernel_portable(index_t mr, index_t nr, index_t ks, index_t kc, const T* const* a,
-                            const T* __restrict b, T* __restrict c, index_t ldc, const T* bias, bool relu) {
-  T acc[MR][NR] = {};
+void igemm_tile_portable(index_t ks, index_t kc, const T* const* a, const T* __restrict b, T (&acc)[MR][NR]) {
   for (index_t t = 0; t < ks; ++t) {
     const T* ap[MR];
     for (int i = 0; i < MR; ++i) ap[i] = a[t * MR + i];
@@ -45,11 +43,29 @@ void igemm_ukernel_portable(index_t mr, index_t nr, index_t ks, index_t kc, cons
     }
     b += kc * NR;
   }
+}
+
+template <typename T, int MR, int NR>
+void igemm_ukernel_portable(index_t mr, index_t nr, index_t ks, index_t kc, const T* const* a,
+                            const T* __restrict b, T* __restrict c, index_t ldc, const T* bias, bool relu) {
+  T acc[MR][NR] = {};
+  igemm_tile_portable<T, MR, NR>(ks, kc, a, b, acc);
   for (index_t i = 0; i < mr; ++i)
     for (index_t j = 0; j < nr; ++j) {
       T v = acc[i][j] + (bias ? bias[j] : T(0));
       c[i * ldc + j] = relu && v < T(0) ? T(0) : v;  // NaN passes
     }
+}
+
+// The indirect tile added into rows through pointers (see IgemmAddUkernel in gemm_kernels.h).
+template <typename T, int MR, int NR>
+void igemm_add_ukernel_portable(index_t nr, index_t ks, index_t kc, const T* const* a, const T* __restrict b,
+                                T* const* c) {
+  T acc[MR][NR] = {};
+  igemm_tile_portable<T, MR, NR>(ks, kc, a, b, acc);
+  for (int i = 0; i < MR; ++i)
+    if (c[i])
+      for (index_t j = 0; j < nr; ++j) c[i][j] += acc[i][j];
 }
 
 // The weight-gradient MR x NR tile (see WgradUkernel in gemm_kernels.h).

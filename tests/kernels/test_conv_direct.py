@@ -237,13 +237,16 @@ def test_plan_names_what_each_pass_runs():
     # RGB first layer: the input gradient runs through im2col (C = 3 wastes the SIMD width).
     rgb = _core.conv2d_plan((64, 32, 32, 3), (3, 3, 3, 32), (1, 1), (0, 0, 0, 0), (1, 1), 1)
     assert rgb["forward"] == "direct" and rgb["backward_input"] == "im2col" and rgb["backward_weight"] == "direct"
+    # A valid 3x3 layer: dx's padding would be 25% of the direct form's work; im2col's tiled col2im has none.
+    valid = _core.conv2d_plan((64, 15, 15, 32), (3, 3, 32, 64), (1, 1), (0, 0, 0, 0), (1, 1), 1)
+    assert valid["backward_input"] == "im2col"
     # Stride 2: no direct input gradient even when asked for.
     strided = _core.conv2d_plan((1, 9, 9, 32), (3, 3, 32, 32), (2, 2), (0, 0, 0, 0), (1, 1), 1, "direct")
     assert strided["backward_input"] == "im2col"
     ref = _core.conv2d_plan((1, 9, 9, 32), (3, 3, 32, 32), (1, 1), (0, 0, 0, 0), (1, 1), 1, "reference")
     assert set(ref.values()) >= {"reference"} and ref["backward_weight"] == "reference"
-    # Grouped with few channels per group: im2col weight gradient.
-    assert _core.conv2d_plan((1, 9, 9, 8), (3, 3, 4, 8), (1, 1), (0, 0, 0, 0), (1, 1), 2)["backward_weight"] == "im2col"
+    # Grouped with fewer channels per group (2) than any ISA's weight-gradient MR: im2col weight gradient.
+    assert _core.conv2d_plan((1, 9, 9, 4), (3, 3, 2, 8), (1, 1), (0, 0, 0, 0), (1, 1), 2)["backward_weight"] == "im2col"
 
 
 def test_denormals_flush_inside_the_engine_and_the_callers_state_is_kept():

@@ -1,6 +1,8 @@
-// Binding of the GEMM (for tests and benchmarks): C = act(alpha op(A) op(B) + beta C + bias).
+// Bindings of the GEMM (for tests and benchmarks): C = act(alpha op(A) op(B) + beta C + bias), and
+// of the batched GEMM the model stack's Dense layers use.
 #include "bindings/common.h"
 #include "gemm/gemm.h"
+#include "gemm/gemm_batched.h"
 
 namespace fastconv::bindings {
 
@@ -42,6 +44,37 @@ py::array gemm_impl(const py::array& a, const py::array& b, py::object c_in, boo
   return std::move(c);
 }
 
+
+template <typename T>
+py::array gemm_batched_impl(const py::array& a, const py::array& b, bool trans_a, bool trans_b, py::object bias_in,
+                            bool relu) {
+  const T* ap = checked_data<T>(a, "a", 3);
+  const T* bp = checked_data<T>(b, "b", 3);
+  const index_t batch = dim(a, 0);
+  const index_t m = dim(a, trans_a ? 2 : 1), k = dim(a, trans_a ? 1 : 2);
+  const index_t kb = dim(b, trans_b ? 2 : 1), n = dim(b, trans_b ? 1 : 2);
+  FC_CHECK(dim(b, 0) == batch, "gemm_batched: a holds ", batch, " matrices, b holds ", dim(b, 0));
+  FC_CHECK(k == kb, "gemm_batched: inner sizes differ: op(a[i]) is (", m, ", ", k, "), op(b[i]) is (", kb, ", ", n,
+           ")");
+  const T* biasp = nullptr;
+  py::array bias_arr;
+  if (!bias_in.is_none()) {
+    bias_arr = bias_in.cast<py::array>();
+    biasp = checked_data<T>(bias_arr, "bias", 2);
+    FC_CHECK(dim(bias_arr, 0) == batch && dim(bias_arr, 1) == n, "gemm_batched: bias must be (", batch, ", ", n,
+             "), got (", dim(bias_arr, 0), ", ", dim(bias_arr, 1), ")");
+  }
+  py::array_t<T> c = new_array<T>({batch, m, n});
+  T* cp = mutable_data(c);
+  const Trans ta = trans_a ? Trans::yes : Trans::no, tb = trans_b ? Trans::yes : Trans::no;
+  {
+    py::gil_scoped_release release;
+    gemm_batched<T>(ta, tb, batch, m, n, k, ap, dim(a, 1) * dim(a, 2), dim(a, 2), bp, dim(b, 1) * dim(b, 2),
+                    dim(b, 2), cp, m * n, n, biasp, relu);
+  }
+  return std::move(c);
+}
+
 }  // namespace
 
 void register_gemm(py::module_& m) {
@@ -53,6 +86,13 @@ void register_gemm(py::module_& m) {
   }, py::arg("a"), py::arg("b"), py::arg("c") = py::none(), py::arg("trans_a") = false, py::arg("trans_b") = false,
      py::arg("alpha") = 1.0, py::arg("beta") = 0.0, py::arg("bias") = py::none(), py::arg("relu") = false,
      py::arg("reference") = false);
+  m.def("gemm_batched", [](const py::array& a, const py::array& b, bool trans_a, bool trans_b, py::object bias,
+                           bool relu) {
+    return dispatch_float(a, "gemm_batched", [&](auto t) {
+      return gemm_batched_impl<decltype(t)>(a, b, trans_a, trans_b, bias, relu);
+    });
+  }, py::arg("a"), py::arg("b"), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("bias") = py::none(),
+     py::arg("relu") = false);
 }
 
 }  // namespace fastconv::bindings

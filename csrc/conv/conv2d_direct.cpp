@@ -244,7 +244,7 @@ void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Co
     if (pack_in_region) {
       const auto [q0, q1] = static_split(p.g * panels, tid, nt);
       pack(q0, q1);
-      team_barrier();
+      team_barrier(nt);
     }
     const T** ptrs = pointers_all + static_cast<index_t>(tid) * pointer_stride;
     T* spill = rows_merged ? spill_all + static_cast<index_t>(tid) * spill_size : nullptr;
@@ -410,7 +410,7 @@ void backward_weight_packed_patches(T* dw, T* db, const T* dy, const T* x, const
           }
       }
     }
-    team_barrier();
+    team_barrier(nt);
     // dw (and db) = the parts summed in part order; rows split among the threads.
     const index_t out_rows = k + (db ? 1 : 0);
     const auto [r0, r1] = static_split(out_rows, tid, nt);
@@ -506,7 +506,7 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
     if (shared_pointers) {
       const auto [c0, c1] = static_split(chunks, tid, nt);
       for (index_t chunk = c0; chunk < c1; ++chunk) build(chunk, pointers_all + chunk * ks * kc_max);
-      team_barrier();
+      team_barrier(nt);
     }
     const auto [u0, u1] = static_split(units, tid, nt);
     for (index_t chunk = 0; chunk < chunks; ++chunk) {

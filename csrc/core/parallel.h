@@ -39,10 +39,16 @@ void parallel_region_flushed(int threads, Body&& body) {
   });
 }
 
-// Waits for the whole team of the enclosing parallel_region (a no-op with one thread).
-inline void team_barrier() {
+// Waits for the whole team of nt threads of the enclosing parallel_region. With nt == 1 the region
+// was a plain call, and an OpenMP barrier there would bind to an outer team the caller may be
+// running in (gemm_batched runs a serial gemm per thread), so it is skipped.
+inline void team_barrier(int nt) {
 #ifdef FASTCONV_HAVE_OPENMP
+  if (nt > 1) {
 #pragma omp barrier
+  }
+#else
+  (void)nt;
 #endif
 }
 

@@ -172,7 +172,7 @@ void gemm(Trans trans_a, Trans trans_b, index_t m, index_t n, index_t k, T alpha
           const auto [q0, q1] = static_split(n_panels, tid, nt);
           pack_b(trans_b, b, ldb, pc, jc, kc, nc, nr, q0 * nr, std::min(q1 * nr, round_up(nc, nr)), packed_b);
         }
-        team_barrier();
+        team_barrier(nt);
         T* packed_a = packed_a_all + static_cast<index_t>(tid) * mc_max * kc_max;
         alignas(64) T tile[16 * 64];  // MR * NR <= 1024 for every kernel in the table
         index_t packed_block = -1;

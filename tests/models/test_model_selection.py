@@ -46,7 +46,33 @@ def test_parallel_cells_equal_serial_cells(digits_subset):
         np.testing.assert_array_equal(serial.table(metric), parallel.table(metric))
 
 
+def test_stacked_cells_equal_cells_trained_alone(digits_subset):
+    x, y, xv, yv = digits_subset
+    alone = grid_search(build_digits_model, GRID, x, y, validation_data=(xv, yv), epochs=3, batch_size=50, stack=False)
+    stacked = grid_search(build_digits_model, GRID, x, y, validation_data=(xv, yv), epochs=3, batch_size=50,
+                          stack=True)
+    for metric in ("loss", "val_loss"):
+        np.testing.assert_allclose(stacked.table(metric), alone.table(metric), rtol=1e-4)
+    np.testing.assert_array_equal(stacked.table("val_accuracy"), alone.table("val_accuracy"))
+
+
+def unstackable_model(eta, lmbd):
+    model = build_digits_model(eta, lmbd)
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_stack_true_says_why_the_cells_cannot_stack(digits_subset):
+    x, y, _, _ = digits_subset
+    with pytest.raises(ValueError, match=r"grid_search\(stack=True\): the cells cannot train as one stack: model 0: "
+                                         "the optimizer must be a fresh SGD, got Adam"):
+        grid_search(unstackable_model, GRID, x, y, stack=True)
+    auto = grid_search(unstackable_model, {"eta": [0.01], "lmbd": [1e-4]}, x, y, epochs=1)  # one at a time
+    assert np.isfinite(auto.table("loss")).all()
+
+
 @pytest.mark.parametrize("kwargs,error,match", [
+    (dict(stack="yes"), ValueError, "stack must be True, False or 'auto'"),
     (dict(build_fn=3), TypeError, "build_fn must be callable"),
     (dict(param_grid=[("eta", [1])]), TypeError, "param_grid must be a non-empty dict"),
     (dict(param_grid={}), TypeError, "param_grid must be a non-empty dict"),

@@ -171,8 +171,9 @@ def grid_search_digits(etas, lmbds, epochs=100, batch_size=100, test_size=0.2, s
     """The course's grid search: train the digits CNN for every (eta, lmbd) pair.
 
     Every cell is trained from the same seed (same split, same initial weights, same shuffling),
-    so a cell's result does not depend on the order the cells run in or on ``jobs``; for a given
-    engine thread count it is bitwise repeatable.
+    so a cell's result does not depend on the order the cells run in, and on ``jobs`` only up to
+    float32 rounding (the cells train as model stacks, see ``fastconv.model_selection``, whose
+    sizes follow ``jobs``); a repeated call is bitwise repeatable.
 
     Args:
         etas (array-like): learning rates (the course: ``np.logspace(-5, 1, 7)``).

@@ -155,7 +155,8 @@ def grid_search(build_fn, param_grid, x, y, validation_data=None, epochs=1, batc
         param_grid (dict): name -> non-empty list of values.
         x, y (ndarray): training data. validation_data (tuple or None): ``(x_val, y_val)``.
         epochs, batch_size (int): as ``fit``. seed (int): every cell starts from it (same initial
-            weights and shuffling), so results do not depend on order or ``n_jobs``.
+            weights and shuffling), so results do not depend on order, nor on ``n_jobs`` beyond
+            float32 rounding.
         n_jobs (int): cells trained at once in separate processes; -1: one per core; 1: here.
         threads (int or None): engine threads in all, shared evenly by the workers
             (``max(1, threads // n_jobs)`` each); None: this process's thread count.

@@ -39,9 +39,10 @@ def add_arguments(parser):
     parser.add_argument("--epochs", type=positive_int, default=100, help="epochs per cell (default 100)")
     parser.add_argument("--batch-size", type=positive_int, default=100, help="batch size (default 100)")
     parser.add_argument("--test-size", type=fraction, default=0.2, help="held-out fraction (default 0.2)")
-    parser.add_argument("--jobs", type=_jobs, default=1,
-                        help="cells trained in parallel processes (joblib; -1: one per core). Engine threads are "
-                             "split between them (--threads, default all cores). Default 1")
+    parser.add_argument("--jobs", type=_jobs, default=-1,
+                        help="parallel processes (joblib), each training its share of the cells as model stacks; "
+                             "-1 (default): one per core; 1: in this process. Engine threads are split between "
+                             "them (--threads, default all cores)")
 
 
 def run(args):

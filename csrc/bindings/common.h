@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/block_cache.h"
 #include "core/errors.h"
 #include "core/geometry.h"
 #include "core/shapes.h"
@@ -53,10 +54,18 @@ const T* checked_data(const py::array& a, const char* name, py::ssize_t ndim) {
 
 inline index_t dim(const py::array& a, int i) { return static_cast<index_t>(a.shape(i)); }
 
+// A new C-contiguous output array; large ones take their memory from the engine's block cache
+// (core/block_cache.h) and give it back when NumPy frees them.
 template <typename T>
 py::array_t<T> new_array(const std::vector<index_t>& shape) {
   std::vector<py::ssize_t> s(shape.begin(), shape.end());
-  return py::array_t<T>(s);
+  index_t count = 1;
+  for (index_t d : shape) count = checked_mul(count, d);
+  const index_t bytes = checked_mul(count, static_cast<index_t>(sizeof(T)));
+  if (static_cast<std::size_t>(bytes) < kMinCachedBytes) return py::array_t<T>(s);
+  void* block = block_acquire(static_cast<std::size_t>(bytes));
+  py::capsule owner(block, [](void* b) { block_release(b); });
+  return py::array_t<T>(s, static_cast<T*>(block), owner);
 }
 
 template <typename T>

@@ -35,6 +35,18 @@ void register_config(py::module_& m) {
     FC_CHECK(dtype == "float32", "dtype must be 'float32' or 'float64', got '", dtype, "'");
     return std::string(select_gemm_kernel<float>().name);
   }, py::arg("dtype") = "float32");
+  m.def("block_cache_stats", [] {
+    const BlockCacheStats st = block_cache_stats();
+    py::dict d;
+    d["cached_bytes"] = st.cached_bytes;
+    d["cached_blocks"] = st.cached_blocks;
+    d["hits"] = st.hits;
+    d["misses"] = st.misses;
+    d["max_cached_bytes"] = kMaxCachedBytes;
+    d["min_block_bytes"] = kMinCachedBytes;
+    return d;
+  });
+  m.def("block_cache_clear", &block_cache_clear);
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
 

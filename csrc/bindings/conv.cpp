@@ -142,7 +142,7 @@ py::array relu_backward_impl(const py::array& dy, const py::array& y) {
   const T* dyp = checked_data<T>(dy, "dy", dy.ndim());
   const T* yp = checked_data<T>(y, "y", dy.ndim());
   FC_CHECK(y.size() == dy.size(), "relu_backward: y must have dy's shape");
-  py::array_t<T> dx(std::vector<py::ssize_t>(dy.shape(), dy.shape() + dy.ndim()));
+  py::array_t<T> dx = new_array<T>(std::vector<index_t>(dy.shape(), dy.shape() + dy.ndim()));
   T* dxp = mutable_data(dx);
   {
     py::gil_scoped_release release;

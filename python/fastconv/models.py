@@ -322,12 +322,12 @@ class Sequential:
         return len(self._layers)
 
     def _step_plan(self):
-        """What a training step runs, read off the layers as they are now: (the layers to run
-        backward, last first; whether the softmax output is fused with the loss; the trainable weights)."""
+        """What a training step runs, read off the layers as they are now: (the layers' backward
+        calls, last first; whether the softmax output is fused with the loss; the trainable weights)."""
         fused = self._fused()
         first = self._first_trainable()
         back = self._layers[first:-1] if fused else self._layers[first:]
-        return back[::-1], fused, self.trainable_weights
+        return _backward_calls(back[::-1]), fused, self.trainable_weights
 
     def _train_step(self, x, y, plan=None):
         """One batch: forward, loss, backward, optimizer step. Returns (loss incl. regularization, output).
@@ -339,8 +339,8 @@ class Sequential:
         loss += self._regularization_loss()          # with the weights the gradients were taken at
         if fused:
             grad = self._layers[-1].backward_from_logits(grad)
-        for layer in layers_back:
-            grad = layer.backward(grad)
+        for backward in layers_back:
+            grad = backward(grad)
         self.optimizer.apply(weights)
         return loss, out
 
@@ -626,6 +626,23 @@ class Sequential:
 
     def __repr__(self):
         return f"<Sequential name={self.name!r}, layers={[l.name for l in self._layers]}>"
+
+
+def _backward_calls(layers_back):
+    """Each layer's backward, last layer first; a MaxPooling2D right after a ReLU Conv2D applies the
+    ReLU's mask to its own small gradient and the convolution skips its pass over the pre-pool
+    tensor (the same gradient: each lands on a window's maximum, the ReLU's output there)."""
+    calls, relu_masked = [], False
+    for i, layer in enumerate(layers_back):
+        if relu_masked:
+            calls.append(layer.backward_from_preactivation)
+            relu_masked = False
+            continue
+        before = layers_back[i + 1] if i + 1 < len(layers_back) else None
+        relu_masked = (isinstance(layer, layers_module.MaxPooling2D) and isinstance(before, layers_module.Conv2D)
+                       and before.activation == "relu")
+        calls.append(layer.backward_through_relu if relu_masked else layer.backward)
+    return calls
 
 
 def _write_npz(filepath, config, arrays, overwrite):

@@ -293,6 +293,11 @@ class ActivationOutput:
             dy = activations.backward(self.activation, dy, y)
         return self._backward_linear(dy, None)
 
+    def backward_from_preactivation(self, dz):
+        """Backward from the gradient w.r.t. the output before the activation, e.g. after a max
+        pool that applied this ReLU's mask (MaxPooling2D.backward_through_relu)."""
+        return self._backward_linear(self._check_dy(dz, self._cached()[1].shape), None)
+
     def backward_from_logits(self, dz):
         """Backward from the gradient w.r.t. the pre-softmax output (fused softmax + cross-entropy)."""
         if self.activation != "softmax":

@@ -3,7 +3,9 @@
 MaxPooling2D keeps the argmax indices of its forward for its backward. Not 1-D/3-D pooling.
 """
 
-from fastconv import functional as F
+import numpy as np
+
+from fastconv import _core, functional as F
 from fastconv._args import data_format as _data_format, int_pair
 from fastconv.layers.base import Layer
 
@@ -62,12 +64,25 @@ class MaxPooling2D(_Pooling2D):
     def forward(self, x, training=False):
         x = self._check_input(x, ndim=4)
         y, indices = F.max_pool2d(x, **self._geometry(), return_indices=True)
-        self._cache = (x, y.shape, indices)
+        self._cache = (x, y, indices)
         return y
 
     def backward(self, dy):
-        x, y_shape, indices = self._cached()
-        return F.max_pool2d_backward(self._check_dy(dy, y_shape), x, **self._geometry(), indices=indices)
+        x, y, indices = self._cached()
+        return F.max_pool2d_backward(self._check_dy(dy, y.shape), x, **self._geometry(), indices=indices)
+
+    def backward_through_relu(self, dy):
+        """backward for a pool over ReLU outputs, returning the gradient w.r.t. the ReLU's input.
+
+        Each gradient lands on its window's maximum, whose ReLU output is the pooled value, so the
+        ReLU's mask is applied to the small pooled dy (zero where the maximum is not positive)
+        instead of in a pass over the large tensor before pooling. Sequential uses it for
+        Conv2D(activation="relu") followed by this layer (see Conv2D.backward_from_preactivation).
+        """
+        x, y, indices = self._cached()
+        dy = np.ascontiguousarray(self._check_dy(dy, y.shape))
+        masked = _core.relu_backward(dy, np.ascontiguousarray(y))
+        return F.max_pool2d_backward(masked, x, **self._geometry(), indices=indices)
 
 
 class AveragePooling2D(_Pooling2D):

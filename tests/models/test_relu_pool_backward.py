@@ -52,3 +52,15 @@ def test_only_a_relu_convolution_before_a_max_pool_is_fused():
     m = model("channels_last", {}, activation="linear")
     names = [call.__name__ for call in _backward_calls(m._layers[:-1][::-1])]
     assert names == ["backward", "backward", "backward", "backward"]
+
+
+def test_fused_backward_calls_check_their_gradient(rng):
+    m = model("channels_last", {})
+    pool, conv = m.layers[2], m.layers[1]
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        layers.MaxPooling2D().backward_through_relu(np.zeros((1, 2, 2, 1), np.float32))
+    m._forward(rng.standard_normal((2, 9, 9, 3)).astype(np.float32), training=True)
+    with pytest.raises(ValueError, match=r"dy must have the output's shape \(2, 3, 3, 5\), got \(2, 3, 3, 4\)"):
+        pool.backward_through_relu(np.zeros((2, 3, 3, 4), np.float32))
+    with pytest.raises(ValueError, match=r"dy must have the output's shape \(2, 6, 6, 5\), got \(2, 6, 6\)"):
+        conv.backward_from_preactivation(np.zeros((2, 6, 6), np.float32))

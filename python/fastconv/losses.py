@@ -14,7 +14,6 @@ import numpy as np
 
 from fastconv import _core
 from fastconv._args import FLOAT_DTYPES
-from fastconv.activations import softmax
 
 __all__ = ["Loss", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "MeanSquaredError",
            "categorical_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error", "mse", "get",

@@ -405,7 +405,8 @@ def _train(models, stacked, weights, x, targets, batch_size, epochs, shuffle, te
             for layer in stacked:
                 out = layer.forward(out)
             model_loss, grad = _cross_entropy_from_logits(out, targets[idx])
-            model_loss = model_loss + sum(w.penalty() for w in weights)
+            if terminate_on_nan:                # the regularizers' terms only decide when to stop
+                model_loss = model_loss + sum(w.penalty() for w in weights)
             for layer in reversed(stacked):
                 grad = layer.backward(grad)
                 if grad is None:            # the first weighted layer: nothing before it learns

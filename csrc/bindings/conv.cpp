@@ -1,5 +1,7 @@
 // Bindings of conv2d forward/backward and im2col/col2im, NHWC / HWIO only (the Python layer
 // converts data formats). Each converts, checks briefly, releases the GIL and calls one function.
+#include <vector>
+
 #include "bindings/common.h"
 #include "conv/conv2d.h"
 #include "conv/im2col.h"
@@ -40,6 +42,36 @@ py::array forward_impl(const py::array& x, const py::array& w, py::object bias_i
     conv2d_forward<T>(yp, xp, wp, bp, p, algo);
   }
   return std::move(y);
+}
+
+// Convolution then max pooling, the convolution's output never stored whole (direct algorithm).
+template <typename T>
+py::tuple forward_maxpool_impl(const py::array& x, const py::array& w, py::object bias_in, const Pair& strides,
+                               const Pads& pads, const Pair& dilation, index_t groups, bool relu, const Pair& pool,
+                               const Pair& pool_strides, const Pads& pool_pads) {
+  const T* xp = checked_data<T>(x, "x", 4);
+  const T* wp = checked_data<T>(w, "w", 4);
+  const Conv2DParams p = params_for(dim(x, 0), dim(x, 1), dim(x, 2), dim(x, 3), dim(w, 3), dim(w, 0), dim(w, 1),
+                                    strides, pads, dilation, groups, relu);
+  FC_CHECK(dim(w, 2) == p.cg(), "conv2d: w has ", dim(w, 2), " input channels per group, x has C/groups = ", p.cg());
+  const Pool2DParams q = make_pool2d_params(p.n, p.oh, p.ow, p.oc, pool[0], pool[1], pool_strides[0], pool_strides[1],
+                                            pad_h(pool_pads), pad_w(pool_pads), false);
+  const T* bp = nullptr;
+  py::array bias;
+  if (!bias_in.is_none()) {
+    bias = bias_in.cast<py::array>();
+    bp = checked_data<T>(bias, "b", 1);
+    FC_CHECK(dim(bias, 0) == p.oc, "conv2d: b has ", dim(bias, 0), " elements, expected OC = ", p.oc);
+  }
+  auto pooled = new_array<T>({q.n, q.oh, q.ow, q.c});
+  auto argmax = new_array<index_t>({q.n, q.oh, q.ow, q.c});
+  T* yp = mutable_data(pooled);
+  index_t* ap = mutable_data(argmax);
+  {
+    py::gil_scoped_release release;
+    conv2d_forward_direct_maxpool<T>(yp, ap, xp, wp, bp, p, q);
+  }
+  return py::make_tuple(pooled, argmax);
 }
 
 template <typename T>
@@ -86,6 +118,54 @@ py::tuple backward_weight_impl(const py::array& dy, const py::array& x, const Pa
   {
     py::gil_scoped_release release;
     conv2d_backward_weight<T>(dwp, dbp, dyp, xp, p, algo);
+  }
+  return py::make_tuple(dw, db_obj);
+}
+
+// The weight gradient of a convolution followed by max pooling, from the pooled output's gradient
+// and the pool's argmax; fused where the engine can (few input channels), else through the dense
+// gradient before pooling.
+template <typename T>
+py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array& argmax, const py::array& x,
+                                       const Pair& kernel, const Pair& strides, const Pads& pads, const Pair& dilation,
+                                       index_t groups, index_t oc, bool need_bias, const Pair& pool,
+                                       const Pair& pool_strides, const Pads& pool_pads) {
+  const T* dyp = checked_data<T>(dpooled, "dy", 4);
+  const index_t* ap = checked_data<index_t>(argmax, "argmax", 4);
+  const T* xp = checked_data<T>(x, "x", 4);
+  const Conv2DParams p = params_for(dim(x, 0), dim(x, 1), dim(x, 2), dim(x, 3), oc, kernel[0], kernel[1], strides,
+                                    pads, dilation, groups, false);
+  const Pool2DParams q = make_pool2d_params(p.n, p.oh, p.ow, p.oc, pool[0], pool[1], pool_strides[0], pool_strides[1],
+                                            pad_h(pool_pads), pad_w(pool_pads), false);
+  for (int i = 0; i < 4; ++i) {
+    const index_t want = std::array<index_t, 4>{q.n, q.oh, q.ow, q.c}[i];
+    FC_CHECK(dim(dpooled, i) == want && dim(argmax, i) == want, "conv2d_backward: the pooled dy and argmax must be (",
+             q.n, ", ", q.oh, ", ", q.ow, ", ", q.c, ")");
+  }
+  auto dw = new_array<T>({p.kh, p.kw, p.cg(), p.oc});
+  py::object db_obj = py::none();
+  T* dbp = nullptr;
+  if (need_bias) {
+    auto db = new_array<T>({p.oc});
+    dbp = mutable_data(db);
+    db_obj = db;
+  }
+  T* dwp = mutable_data(dw);
+  index_t skipped = 0;
+  {
+    py::gil_scoped_release release;
+    if (backward_weight_maxpool_fuses<T>(p)) {
+      skipped = conv2d_backward_weight_direct_maxpool<T>(dwp, dbp, dyp, ap, xp, p, q);
+    } else {
+      std::vector<T> dense(static_cast<std::size_t>(checked_mul(p.n, p.oh, p.ow, p.oc)));
+      skipped = maxpool2d_backward<T>(dense.data(), dyp, ap, q);
+      if (skipped == 0) conv2d_backward_weight<T>(dwp, dbp, dense.data(), xp, p, ConvAlgorithm::automatic);
+    }
+  }
+  if (skipped > 0) {
+    const index_t count = q.n * q.oh * q.ow * q.c, plane = q.h * q.w;
+    for (index_t i = 0; i < count; ++i)
+      FC_CHECK(ap[i] >= 0 && ap[i] < plane, "conv2d_backward: argmax holds ", ap[i], ", outside [0, ", plane, ")");
   }
   return py::make_tuple(dw, db_obj);
 }
@@ -196,6 +276,15 @@ void register_conv(py::module_& m) {
     });
   }, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("strides"), py::arg("pads"), py::arg("dilation"),
      py::arg("groups"), py::arg("relu"), py::arg("algorithm"));
+  m.def("conv2d_forward_maxpool", [](const py::array& x, const py::array& w, py::object b, Pair strides, Pads pads,
+                                     Pair dilation, index_t groups, bool relu, Pair pool, Pair pool_strides,
+                                     Pads pool_pads) {
+    return dispatch_float(x, "conv2d", [&](auto t) {
+      return forward_maxpool_impl<decltype(t)>(x, w, b, strides, pads, dilation, groups, relu, pool, pool_strides,
+                                               pool_pads);
+    });
+  }, py::arg("x"), py::arg("w"), py::arg("b"), py::arg("strides"), py::arg("pads"), py::arg("dilation"),
+     py::arg("groups"), py::arg("relu"), py::arg("pool"), py::arg("pool_strides"), py::arg("pool_pads"));
   m.def("conv2d_backward_input", [](const py::array& dy, const py::array& w, std::array<index_t, 4> x_shape,
                                     Pair strides, Pads pads, Pair dilation, index_t groups, const std::string& algorithm) {
     return dispatch_float(dy, "conv2d_backward", [&](auto t) {
@@ -210,6 +299,16 @@ void register_conv(py::module_& m) {
     });
   }, py::arg("dy"), py::arg("x"), py::arg("kernel"), py::arg("strides"), py::arg("pads"), py::arg("dilation"),
      py::arg("groups"), py::arg("need_bias"), py::arg("algorithm"));
+  m.def("conv2d_backward_weight_maxpool", [](const py::array& dy, const py::array& argmax, const py::array& x,
+                                              Pair kernel, Pair strides, Pads pads, Pair dilation, index_t groups,
+                                              index_t oc, bool need_bias, Pair pool, Pair pool_strides, Pads pool_pads) {
+    return dispatch_float(dy, "conv2d_backward", [&](auto t) {
+      return backward_weight_maxpool_impl<decltype(t)>(dy, argmax, x, kernel, strides, pads, dilation, groups, oc,
+                                                       need_bias, pool, pool_strides, pool_pads);
+    });
+  }, py::arg("dy"), py::arg("argmax"), py::arg("x"), py::arg("kernel"), py::arg("strides"), py::arg("pads"),
+     py::arg("dilation"), py::arg("groups"), py::arg("oc"), py::arg("need_bias"), py::arg("pool"),
+     py::arg("pool_strides"), py::arg("pool_pads"));
   m.def("conv2d_backward", [](const py::array& dy, const py::array& x, const py::array& w, py::object y, Pair strides,
                               Pads pads, Pair dilation, index_t groups, bool need_input_grad, const std::string& algorithm) {
     return dispatch_float(dy, "conv2d_backward", [&](auto t) {

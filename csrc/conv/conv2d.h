@@ -3,6 +3,7 @@
 #pragma once
 
 #include "conv/conv2d_params.h"
+#include "pool/pool2d.h"
 
 namespace fastconv {
 
@@ -55,6 +56,20 @@ void conv2d_backward_input_col2im_tiled(T* dx, const T* dy, const T* w, const Co
 
 template <typename T>
 void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Conv2DParams& p);
+// The direct forward followed by max pooling q (q.n, q.h, q.w, q.c = p.n, p.oh, p.ow, p.oc): pooled
+// and argmax as maxpool2d_forward's of the convolution's output, which is never stored whole.
+template <typename T>
+void conv2d_forward_direct_maxpool(T* pooled, index_t* argmax, const T* x, const T* w, const T* bias,
+                                   const Conv2DParams& p, const Pool2DParams& q);
+// The weight gradient of a convolution followed by max pooling q, from the gradient w.r.t. the
+// pooled output and the pool's argmax, with the gradient before pooling never stored whole: for
+// few input channels and one group (backward_weight_maxpool_fuses). Returns how many argmax
+// entries lay outside their image (skipped; dw is then not the gradient).
+template <typename T>
+bool backward_weight_maxpool_fuses(const Conv2DParams& p);
+template <typename T>
+index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* x,
+                                              const Conv2DParams& p, const Pool2DParams& q);
 // Whether conv2d_backward_input_direct handles p (stride 1, padding within the kernel's reach).
 bool direct_backward_input_applies(const Conv2DParams& p);
 template <typename T>

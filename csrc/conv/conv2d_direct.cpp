@@ -9,12 +9,14 @@
 #include <atomic>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 #include "conv/conv2d.h"
 #include "core/parallel.h"
 #include "core/threads.h"
 #include "core/workspace.h"
 #include "gemm/gemm_kernels.h"
+#include "pool/pool2d_ukernels.h"
 
 namespace fastconv {
 
@@ -191,21 +193,24 @@ struct TapAddresses {
 
 }  // namespace
 
-template <typename T>
-void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Conv2DParams& p) {
+namespace {
+
+// The direct forward's setup and team, shared by the plain and the pooled entries: packs w, sizes
+// the indirection buffers and runs work(tid, nt, tiles) on `threads` threads, where
+// tiles(m_begin, m_end, out) computes output pixels [m_begin, m_end) (flattened n, oh, ow) in
+// tiles of MR from m_begin and stores pixel m at out + (m - m_begin) * OC.
+template <typename T, typename Work>
+void run_direct_forward(const T* x, const T* w, const T* bias, const Conv2DParams& p, int threads, Work&& work) {
   // x is (N, H, W, C), w is (KH, KW, CG, OC), y is (N, OH, OW, OC)
   const IgemmKernel<T>& kernel = select_igemm_kernel<T>();
   const index_t mr = kernel.mr, nr = kernel.nr;
   const index_t cg = p.cg(), ocg = p.ocg(), ks = p.kh * p.kw, k = p.k();
   const index_t panels = (ocg + nr - 1) / nr;  // NR-wide column panels per group
-  const index_t pixels = p.n * p.oh * p.ow, tiles = (pixels + mr - 1) / mr;
   const index_t panel_size = k * nr;
   // Micro-kernel taps: whole kernel rows (KH of KW*CG values) when they are contiguous in x.
   const bool rows_merged = p.dw == 1 && p.g == 1 && p.kw > 1;
   const index_t taps = rows_merged ? p.kh : ks, tap_len = rows_merged ? p.kw * cg : cg;
 
-  int threads = threads_for_work(p.flops());
-  threads = static_cast<int>(std::min<index_t>(threads, std::max<index_t>(tiles, 1)));
   // Everything is allocated before the parallel region (allocation may throw).
   T* packed_w = scratch<T>(Scratch::conv_packed_w, checked_mul(p.g * panels, panel_size));
   T* zeros = scratch<T>(Scratch::conv_zero, tap_len);
@@ -231,14 +236,9 @@ void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Co
     }
   };
   // Small weights are packed before the region, so no thread waits at a barrier for another
-  // that the OS has not scheduled yet; tiles are then taken from a shared counter (each output
-  // tile is computed whole by whichever thread takes it, so results do not depend on who).
+  // that the OS has not scheduled yet.
   const bool pack_in_region = checked_mul(p.g * panels, panel_size) > (index_t(1) << 18);
   if (!pack_in_region) pack(0, p.g * panels);
-  std::atomic<index_t> next_tile{0};
-  // Grabs of about 1/16 of a thread's share: few enough atomics, neighbouring tiles (which share
-  // input rows) mostly on one core, and fine enough to rebalance when a thread starts late.
-  const index_t grab = std::max<index_t>(1, tiles / (index_t(threads) * 16));
 
   parallel_region_flushed(threads, [&](int tid, int nt) {
     if (pack_in_region) {
@@ -249,12 +249,9 @@ void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Co
     const T** ptrs = pointers_all + static_cast<index_t>(tid) * pointer_stride;
     T* spill = rows_merged ? spill_all + static_cast<index_t>(tid) * spill_size : nullptr;
     TapAddresses<T> at(p, x, zeros);
-    for (;;) {
-      const index_t t0 = next_tile.fetch_add(grab, std::memory_order_relaxed);
-      if (t0 >= tiles) break;
-      const index_t t1 = std::min(tiles, t0 + grab);
-      for (index_t tile = t0; tile < t1; ++tile) {
-        const index_t m0 = tile * mr, rows = std::min(mr, pixels - m0);
+    auto tiles = [&](index_t m_begin, index_t m_end, T* out) {
+      for (index_t m0 = m_begin; m0 < m_end; m0 += mr) {
+        const index_t rows = std::min(mr, m_end - m0);
         for (index_t g = 0; g < p.g; ++g) {
           // Indirection: ptrs[t * MR + i] = the CG channels of group g that tap t of pixel m0 + i
           // reads, or the zero row (padding, and rows past the last pixel).
@@ -266,11 +263,67 @@ void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Co
           for (index_t q = 0; q < panels; ++q) {
             const index_t j0 = q * nr;
             kernel.ukernel(rows, std::min(nr, ocg - j0), t_n, tap_len, ptrs + t_lo * mr,
-                           packed_w + (g * panels + q) * panel_size + t_lo * tap_len * nr, y + m0 * p.oc + g * ocg + j0,
-                           p.oc, bias ? bias + g * ocg + j0 : nullptr, p.relu);
+                           packed_w + (g * panels + q) * panel_size + t_lo * tap_len * nr,
+                           out + (m0 - m_begin) * p.oc + g * ocg + j0, p.oc, bias ? bias + g * ocg + j0 : nullptr,
+                           p.relu);
           }
         }
       }
+    };
+    work(tid, nt, tiles);
+  });
+}
+
+}  // namespace
+
+template <typename T>
+void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Conv2DParams& p) {
+  const index_t mr = select_igemm_kernel<T>().mr;
+  const index_t pixels = p.n * p.oh * p.ow, tiles = (pixels + mr - 1) / mr;
+  int threads = threads_for_work(p.flops());
+  threads = static_cast<int>(std::min<index_t>(threads, std::max<index_t>(tiles, 1)));
+  // Tiles are taken from a shared counter (each output tile is computed whole by whichever thread
+  // takes it, so results do not depend on who), in grabs of about 1/16 of a thread's share: few
+  // enough atomics, neighbouring tiles (which share input rows) mostly on one core, and fine
+  // enough to rebalance when a thread starts late.
+  std::atomic<index_t> next_tile{0};
+  const index_t grab = std::max<index_t>(1, tiles / (index_t(threads) * 16));
+  run_direct_forward(x, w, bias, p, threads, [&](int, int, auto& compute) {
+    for (;;) {
+      const index_t t0 = next_tile.fetch_add(grab, std::memory_order_relaxed);
+      if (t0 >= tiles) break;
+      const index_t m0 = t0 * mr, m1 = std::min(pixels, (t0 + grab) * mr);
+      compute(m0, m1, y + m0 * p.oc);
+    }
+  });
+}
+
+template <typename T>
+void conv2d_forward_direct_maxpool(T* pooled, index_t* argmax, const T* x, const T* w, const T* bias,
+                                   const Conv2DParams& p, const Pool2DParams& q) {
+  // Groups of a few images: each is convolved into its thread's buffer, small enough to stay in
+  // that core's L2, and pooled from there, so the (N, OH, OW, OC) tensor never reaches memory.
+  constexpr index_t kBufferBytes = index_t(256) << 10;
+  const index_t image_pixels = p.oh * p.ow, image_size = image_pixels * p.oc;
+  int threads = threads_for_work(p.flops());
+  index_t per_group = std::max<index_t>(1, kBufferBytes / (image_size * index_t(sizeof(T))));
+  per_group = std::min(per_group, std::max<index_t>(1, p.n / (4 * index_t(threads))));  // groups to share out
+  const index_t groups = (p.n + per_group - 1) / per_group;
+  threads = static_cast<int>(std::min<index_t>(threads, std::max<index_t>(groups, 1)));
+  T* buffers = scratch<T>(Scratch::conv_pooled, checked_mul(threads, per_group, image_size));
+  const PoolKernels<T>& pool = pool_kernels<T>();
+  const index_t pooled_image = q.oh * q.ow * q.c;
+  std::atomic<index_t> next_group{0};
+  run_direct_forward(x, w, bias, p, threads, [&](int tid, int, auto& compute) {
+    T* buffer = buffers + static_cast<index_t>(tid) * per_group * image_size;
+    for (;;) {
+      const index_t group = next_group.fetch_add(1, std::memory_order_relaxed);
+      if (group >= groups) break;
+      const index_t n0 = group * per_group, n1 = std::min(p.n, n0 + per_group);
+      compute(n0 * image_pixels, n1 * image_pixels, buffer);
+      Pool2DParams part = q;
+      part.n = n1 - n0;
+      pool.max_rows(pooled + n0 * pooled_image, argmax + n0 * pooled_image, buffer, part, 0, part.n * q.oh);
     }
   });
 }
@@ -337,90 +390,120 @@ inline void copy_short(T* dst, const T* src, index_t n) {
 
 // The weight gradient for few input channels (CG < MR, one group: the RGB layer, the digits
 // layer), where there are too few (tap, channel) rows to share among threads: the pixels are cut
-// into kParts fixed parts (a number that depends on the geometry only, never on the thread count),
-// each reduced by one thread into its own partial dw, and the parts are then summed in order, so
-// the result is bitwise the same for any thread count. Within a part, chunks of KC pixels have
-// their whole patches (K = KH*KW*C values) packed into a buffer that stays in L1, rows padded to
+// into fixed parts (a number that depends on the geometry only, never on the thread count), each
+// reduced by one thread into its own partial dw, and the parts are then summed in order, so the
+// result is bitwise the same for any thread count. Within a part, chunks of KC pixels have their
+// whole patches (K = KH*KW*C values) packed into a buffer that stays in L1, rows padded to
 // Kp = K rounded up to MR; a partial dw is Kp x OCp (OC rounded up to NR), so every tile is full.
 // When K % MR != 0 the first padding column of every patch holds 1: that row of the partial is
 // sum over pixels of dy, i.e. db, for free.
 template <typename T>
-void backward_weight_packed_patches(T* dw, T* db, const T* dy, const T* x, const Conv2DParams& p,
-                                    const WgradKernel<T>& kernel, int threads) {
-  constexpr index_t kParts = 16;
-  const index_t mr = kernel.mr, nr = kernel.nr, kc_max = kernel.kc;
-  const index_t k = p.k(), kp = (k + mr - 1) / mr * mr, r_blocks = kp / mr, o_blocks = (p.oc + nr - 1) / nr;
-  const index_t ocp = o_blocks * nr, part_size = kp * ocp;
-  const index_t pixels = p.n * p.oh * p.ow, chunks = (pixels + kc_max - 1) / kc_max;
-  const index_t parts = std::min(kParts, chunks);
-  threads = static_cast<int>(std::min<index_t>(threads, parts));
-  T* patches_all = scratch<T>(Scratch::conv_cols, checked_mul(threads, kc_max, kp));
-  T* partials = scratch<T>(Scratch::conv_aux, checked_mul(parts, part_size));
-  const T** pointers_all = static_cast<const T**>(
-      scratch_bytes(Scratch::conv_pointers, static_cast<std::size_t>(checked_mul(threads, kc_max, index_t(sizeof(T*))))));
-  parallel_region_flushed(threads, [&](int tid, int nt) {
-    T* patches = patches_all + static_cast<index_t>(tid) * kc_max * kp;
-    const T** ptrs = pointers_all + static_cast<index_t>(tid) * kc_max;
-    for (index_t j = 0; j < kc_max; ++j) ptrs[j] = patches + j * kp;
-    const TapAddresses<T> at(p, x, x);
+struct PackedPatches {
+  const Conv2DParams& p;
+  const WgradKernel<T>& kernel;
+  index_t k, kp, r_blocks, o_blocks, ocp, part_size;
+
+  PackedPatches(const Conv2DParams& p_, const WgradKernel<T>& kernel_) : p(p_), kernel(kernel_) {
+    k = p.k();
+    kp = (k + kernel.mr - 1) / kernel.mr * kernel.mr;
+    r_blocks = kp / kernel.mr;
+    o_blocks = (p.oc + kernel.nr - 1) / kernel.nr;
+    ocp = o_blocks * kernel.nr;
+    part_size = kp * ocp;
+  }
+  bool db_in_gemm() const { return kp > k; }
+
+  // partial (+)= patches(m0 .. m0 + kc - 1)^T dy, dy holding those pixels' rows of OC values
+  // (overwrites when !accumulate). patches: KC x Kp, ptrs: its rows.
+  void chunk(T* partial, const T* dy, index_t m0, index_t kc, bool accumulate, T* patches, const T** ptrs,
+             const TapAddresses<T>& at) const {
     const index_t run = p.kw * p.c;
-    const auto [q0, q1] = static_split(parts, tid, nt);
-    for (index_t q = q0; q < q1; ++q) {
-      T* partial = partials + q * part_size;
-      const index_t c_begin = q * chunks / parts, c_end = (q + 1) * chunks / parts;
-      for (index_t chunk = c_begin; chunk < c_end; ++chunk) {
-        const index_t m0 = chunk * kc_max, kc = std::min(kc_max, pixels - m0);
-        index_t ow = m0 % p.ow, oh = (m0 / p.ow) % p.oh, n = m0 / (p.ow * p.oh);
-        for (index_t j = 0; j < kc; ++j) {
-          T* dst = patches + j * kp;
-          if (at.interior(oh, ow) && p.dw == 1) {  // KH runs of KW*C contiguous values
-            const T* b = at.base(n, oh, ow);
-            for (index_t kh = 0; kh < p.kh; ++kh) copy_short(dst + kh * run, b + kh * p.dh * p.w * p.c, run);
-          } else if (at.interior(oh, ow)) {
-            const T* b = at.base(n, oh, ow);
-            for (index_t kh = 0; kh < p.kh; ++kh)
-              for (index_t kw = 0; kw < p.kw; ++kw)
-                copy_short(dst + (kh * p.kw + kw) * p.c, b + (kh * p.dh * p.w + kw * p.dw) * p.c, p.c);
-          } else {
-          for (index_t kh = 0; kh < p.kh; ++kh) {
-            const index_t ih = oh * p.sh - p.pt + kh * p.dh;
-            for (index_t kw = 0; kw < p.kw; ++kw) {
-              const index_t iw = ow * p.sw - p.pl + kw * p.dw;
-              T* d = dst + (kh * p.kw + kw) * p.c;
-              if (ih >= 0 && ih < p.h && iw >= 0 && iw < p.w) {
-                const T* src = x + ((n * p.h + ih) * p.w + iw) * p.c;
-                for (index_t ci = 0; ci < p.c; ++ci) d[ci] = src[ci];
-              } else {
-                for (index_t ci = 0; ci < p.c; ++ci) d[ci] = T(0);
-              }
+    index_t ow = m0 % p.ow, oh = (m0 / p.ow) % p.oh, n = m0 / (p.ow * p.oh);
+    for (index_t j = 0; j < kc; ++j) {
+      T* dst = patches + j * kp;
+      if (at.interior(oh, ow) && p.dw == 1) {  // KH runs of KW*C contiguous values
+        const T* b = at.base(n, oh, ow);
+        for (index_t kh = 0; kh < p.kh; ++kh) copy_short(dst + kh * run, b + kh * p.dh * p.w * p.c, run);
+      } else if (at.interior(oh, ow)) {
+        const T* b = at.base(n, oh, ow);
+        for (index_t kh = 0; kh < p.kh; ++kh)
+          for (index_t kw = 0; kw < p.kw; ++kw)
+            copy_short(dst + (kh * p.kw + kw) * p.c, b + (kh * p.dh * p.w + kw * p.dw) * p.c, p.c);
+      } else {
+        for (index_t kh = 0; kh < p.kh; ++kh) {
+          const index_t ih = oh * p.sh - p.pt + kh * p.dh;
+          for (index_t kw = 0; kw < p.kw; ++kw) {
+            const index_t iw = ow * p.sw - p.pl + kw * p.dw;
+            T* d = dst + (kh * p.kw + kw) * p.c;
+            if (ih >= 0 && ih < p.h && iw >= 0 && iw < p.w) {
+              const T* src = at.x + ((n * p.h + ih) * p.w + iw) * p.c;
+              for (index_t ci = 0; ci < p.c; ++ci) d[ci] = src[ci];
+            } else {
+              for (index_t ci = 0; ci < p.c; ++ci) d[ci] = T(0);
             }
           }
-          }
-          for (index_t r = k; r < kp; ++r) dst[r] = r == k ? T(1) : T(0);
-          if (++ow == p.ow) {
-            ow = 0;
-            if (++oh == p.oh) oh = 0, ++n;
-          }
         }
-        for (index_t rb = 0; rb < r_blocks; ++rb)
-          for (index_t ob = 0; ob < o_blocks; ++ob) {
-            const index_t o0 = ob * nr;
-            kernel.ukernel(kc, ptrs, rb * mr, dy + m0 * p.oc + o0, p.oc, std::min(nr, p.oc - o0),
-                           partial + rb * mr * ocp + o0, ocp, chunk > c_begin);
-          }
+      }
+      for (index_t r = k; r < kp; ++r) dst[r] = r == k ? T(1) : T(0);
+      if (++ow == p.ow) {
+        ow = 0;
+        if (++oh == p.oh) oh = 0, ++n;
       }
     }
-    team_barrier(nt);
-    // dw (and db) = the parts summed in part order; rows split among the threads.
-    const index_t out_rows = k + (db ? 1 : 0);
-    const auto [r0, r1] = static_split(out_rows, tid, nt);
-    for (index_t r = r0; r < r1; ++r) {
-      T* out = r < k ? dw + r * p.oc : db;
-      for (index_t o = 0; o < p.oc; ++o) out[o] = partials[r * ocp + o];
-      for (index_t q = 1; q < parts; ++q) {
-        const T* src = partials + q * part_size + r * ocp;
-        for (index_t o = 0; o < p.oc; ++o) out[o] += src[o];
+    const index_t mr = kernel.mr, nr = kernel.nr;
+    for (index_t rb = 0; rb < r_blocks; ++rb)
+      for (index_t ob = 0; ob < o_blocks; ++ob) {
+        const index_t o0 = ob * nr;
+        kernel.ukernel(kc, ptrs, rb * mr, dy + o0, p.oc, std::min(nr, p.oc - o0), partial + rb * mr * ocp + o0, ocp,
+                       accumulate);
       }
+  }
+
+  // Runs part(q, partial, tid, chunk_buffers) for parts q in [0, parts) split over the threads,
+  // then dw (and db, when given) = the partials summed in part order.
+  template <typename Part>
+  void reduce(T* dw, T* db, index_t parts, int threads, Part&& part) const {
+    const index_t kc_max = kernel.kc;
+    T* patches_all = scratch<T>(Scratch::conv_cols, checked_mul(threads, kc_max, kp));
+    T* partials = scratch<T>(Scratch::conv_aux, checked_mul(parts, part_size));
+    const T** pointers_all = static_cast<const T**>(scratch_bytes(
+        Scratch::conv_pointers, static_cast<std::size_t>(checked_mul(threads, kc_max, index_t(sizeof(T*))))));
+    parallel_region_flushed(threads, [&](int tid, int nt) {
+      T* patches = patches_all + static_cast<index_t>(tid) * kc_max * kp;
+      const T** ptrs = pointers_all + static_cast<index_t>(tid) * kc_max;
+      for (index_t j = 0; j < kc_max; ++j) ptrs[j] = patches + j * kp;
+      const auto [q0, q1] = static_split(parts, tid, nt);
+      for (index_t q = q0; q < q1; ++q) part(q, partials + q * part_size, tid, patches, ptrs);
+      team_barrier(nt);
+      const index_t out_rows = k + (db ? 1 : 0);
+      const auto [r0, r1] = static_split(out_rows, tid, nt);
+      for (index_t r = r0; r < r1; ++r) {
+        T* out = r < k ? dw + r * p.oc : db;
+        for (index_t o = 0; o < p.oc; ++o) out[o] = partials[r * ocp + o];
+        for (index_t q = 1; q < parts; ++q) {
+          const T* src = partials + q * part_size + r * ocp;
+          for (index_t o = 0; o < p.oc; ++o) out[o] += src[o];
+        }
+      }
+    });
+  }
+};
+
+constexpr index_t kPackedParts = 16;
+
+template <typename T>
+void backward_weight_packed_patches(T* dw, T* db, const T* dy, const T* x, const Conv2DParams& p,
+                                    const WgradKernel<T>& kernel, int threads) {
+  const PackedPatches<T> packed(p, kernel);
+  const index_t kc_max = kernel.kc, pixels = p.n * p.oh * p.ow, chunks = (pixels + kc_max - 1) / kc_max;
+  const index_t parts = std::min(kPackedParts, chunks);
+  threads = static_cast<int>(std::min<index_t>(threads, parts));
+  packed.reduce(dw, db, parts, threads, [&](index_t q, T* partial, int, T* patches, const T** ptrs) {
+    const TapAddresses<T> at(p, x, x);
+    const index_t c_begin = q * chunks / parts, c_end = (q + 1) * chunks / parts;
+    for (index_t chunk = c_begin; chunk < c_end; ++chunk) {
+      const index_t m0 = chunk * kc_max;
+      packed.chunk(partial, dy + m0 * p.oc, m0, std::min(kc_max, pixels - m0), chunk > c_begin, patches, ptrs, at);
     }
   });
 }
@@ -542,10 +625,65 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
   });
 }
 
+template <typename T>
+bool backward_weight_maxpool_fuses(const Conv2DParams& p) {
+  return p.cg() < select_wgrad_kernel<T>(p.cg()).mr && p.g == 1 && p.n > 0;
+}
+
+template <typename T>
+index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* x,
+                                              const Conv2DParams& p, const Pool2DParams& q) {
+  // As backward_weight_packed_patches, with parts of whole images: each scatters the pooled
+  // gradient of a few images at a time into its thread's buffer (small enough to stay in L2) and
+  // reduces from there, so the gradient before pooling never exists whole.
+  constexpr index_t kBufferBytes = index_t(256) << 10;
+  const PackedPatches<T> packed(p, select_wgrad_kernel<T>(p.k()));
+  const index_t image_pixels = p.oh * p.ow, image_size = image_pixels * p.oc, pooled_image = q.oh * q.ow * q.c;
+  const index_t per_group = std::max<index_t>(1, kBufferBytes / (image_size * index_t(sizeof(T))));
+  const index_t parts = std::min(kPackedParts, p.n);
+  const int threads = static_cast<int>(std::min<index_t>(threads_for_work(p.flops()), parts));
+  const bool db_separate = db && !packed.db_in_gemm();
+  T* buffers = scratch<T>(Scratch::conv_pooled, checked_mul(threads, per_group, image_size));
+  std::vector<index_t> skipped(static_cast<std::size_t>(threads), 0);
+  const PoolKernels<T>& pool = pool_kernels<T>();
+  const index_t kc_max = packed.kernel.kc;
+  packed.reduce(dw, db_separate ? nullptr : db, parts, threads,
+                [&](index_t part, T* partial, int tid, T* patches, const T** ptrs) {
+    const TapAddresses<T> at(p, x, x);
+    T* buffer = buffers + static_cast<index_t>(tid) * per_group * image_size;
+    const index_t n_begin = part * p.n / parts, n_end = (part + 1) * p.n / parts;
+    bool first = true;
+    for (index_t n0 = n_begin; n0 < n_end; n0 += per_group) {
+      const index_t n1 = std::min(n_end, n0 + per_group);
+      Pool2DParams group = q;
+      group.n = n1 - n0;
+      skipped[static_cast<std::size_t>(tid)] +=
+          pool.max_backward_images(buffer, dpooled + n0 * pooled_image, argmax + n0 * pooled_image, group, 0, group.n);
+      const index_t m_begin = n0 * image_pixels, m_end = n1 * image_pixels;
+      for (index_t m0 = m_begin; m0 < m_end; m0 += kc_max, first = false)
+        packed.chunk(partial, buffer + (m0 - m_begin) * p.oc, m0, std::min(kc_max, m_end - m0), !first, patches, ptrs,
+                     at);
+    }
+  });
+  if (db_separate) {  // no spare patch column: every pooled gradient lands on one pixel, so db sums them
+    std::fill(db, db + p.oc, T(0));
+    for (index_t i = 0; i < q.n * q.oh * q.ow; ++i)
+      for (index_t o = 0; o < p.oc; ++o) db[o] += dpooled[i * p.oc + o];
+  }
+  index_t total = 0;
+  for (index_t s : skipped) total += s;
+  return total;
+}
+
 #define FASTCONV_INSTANTIATE(T)                                                                   \
   template bool direct_backward_weight_applies<T>(const Conv2DParams&);                           \
   template void conv2d_backward_weight_direct<T>(T*, T*, const T*, const T*, const Conv2DParams&); \
+  template void conv2d_forward_direct_maxpool<T>(T*, index_t*, const T*, const T*, const T*, const Conv2DParams&, \
+                                                 const Pool2DParams&);                                        \
   template void conv2d_forward_direct<T>(T*, const T*, const T*, const T*, const Conv2DParams&); \
+  template bool backward_weight_maxpool_fuses<T>(const Conv2DParams&);                                   \
+  template index_t conv2d_backward_weight_direct_maxpool<T>(T*, T*, const T*, const index_t*, const T*,   \
+                                                            const Conv2DParams&, const Pool2DParams&);    \
   template void conv2d_backward_input_direct<T>(T*, const T*, const T*, const Conv2DParams&);
 FASTCONV_INSTANTIATE(float)
 FASTCONV_INSTANTIATE(double)

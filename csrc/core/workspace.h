@@ -10,7 +10,7 @@
 namespace fastconv {
 
 enum class Scratch { gemm_a = 0, gemm_b, conv_cols, conv_aux, activation_grad, conv_packed_w, conv_pointers, conv_zero,
-                     count };
+                     conv_pooled, count };
 
 // At least bytes of this thread's buffer for `slot`; contents are not kept when it grows.
 void* scratch_bytes(Scratch slot, std::size_t bytes);

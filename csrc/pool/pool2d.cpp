@@ -11,13 +11,8 @@
 
 namespace fastconv {
 
-namespace {
-
-template <typename T>
-const PoolKernels<T>& kernels();
-
 template <>
-const PoolKernels<float>& kernels<float>() {
+const PoolKernels<float>& pool_kernels<float>() {
   switch (active_isa()) {
     case Isa::avx512: return f32_pool2d__avx512;
     case Isa::avx2: return f32_pool2d__avx2;
@@ -26,13 +21,15 @@ const PoolKernels<float>& kernels<float>() {
 }
 
 template <>
-const PoolKernels<double>& kernels<double>() {
+const PoolKernels<double>& pool_kernels<double>() {
   switch (active_isa()) {
     case Isa::avx512: return f64_pool2d__avx512;
     case Isa::avx2: return f64_pool2d__avx2;
     default: return f64_pool2d__generic;
   }
 }
+
+namespace {
 
 // Pooling is bound by memory, not arithmetic: a window cell (a load and a compare or add) takes
 // about as long as 16 GEMM flops, so weigh cells by that before asking threads_for_work.
@@ -58,13 +55,13 @@ index_t parallel_count(index_t n, int threads, Body&& body) {
 
 template <typename T>
 void maxpool2d_forward(T* y, index_t* argmax, const T* x, const Pool2DParams& p) {
-  const auto& k = kernels<T>();
+  const auto& k = pool_kernels<T>();
   parallel_for(p.n * p.oh, pool_threads(p), [&](index_t r0, index_t r1) { k.max_rows(y, argmax, x, p, r0, r1); });
 }
 
 template <typename T>
 index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p) {
-  const auto& k = kernels<T>();
+  const auto& k = pool_kernels<T>();
   const int threads = pool_threads(p);
   // Disjoint windows write dx once; not on generic, whose SSE2 has no 64-bit compare for argmax.
   if (p.sh >= p.kh && p.sw >= p.kw && k.isa != Isa::generic) {
@@ -80,13 +77,13 @@ index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const Pool
 
 template <typename T>
 void avgpool2d_forward(T* y, const T* x, const Pool2DParams& p) {
-  const auto& k = kernels<T>();
+  const auto& k = pool_kernels<T>();
   parallel_for(p.n * p.oh, pool_threads(p), [&](index_t r0, index_t r1) { k.avg_rows(y, x, p, r0, r1); });
 }
 
 template <typename T>
 void avgpool2d_backward(T* dx, const T* dy, const Pool2DParams& p) {
-  const auto& k = kernels<T>();
+  const auto& k = pool_kernels<T>();
   parallel_for(p.n, pool_threads(p), [&](index_t n0, index_t n1) { k.avg_backward_images(dx, dy, p, n0, n1); });
 }
 

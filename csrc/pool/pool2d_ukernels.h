@@ -22,6 +22,10 @@ struct PoolKernels {
   void (*avg_backward_images)(T* dx, const T* dy, const Pool2DParams& p, index_t n0, index_t n1);
 };
 
+// The loops of the active ISA (FASTCONV_ISA and the CPU): for callers that split the work themselves.
+template <typename T>
+const PoolKernels<T>& pool_kernels();
+
 extern const PoolKernels<float> f32_pool2d__generic, f32_pool2d__avx2, f32_pool2d__avx512;
 extern const PoolKernels<double> f64_pool2d__generic, f64_pool2d__avx2, f64_pool2d__avx512;
 

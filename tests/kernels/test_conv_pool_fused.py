@@ -1,0 +1,122 @@
+"""Convolution fused with the max pooling after it, at every ISA level: the forward gives exactly
+the pooled output and argmax of the two calls in a row; the weight gradient from the pooled
+gradient is the one through the dense gradient (rounding aside) and the same for any thread count."""
+
+import numpy as np
+import pytest
+
+import fastconv
+from fastconv import _core
+
+# (x shape NHWC, OC, conv pads, conv strides, pool, pool strides, pool pads)
+PROBLEMS = [
+    ((5, 12, 12, 3), 32, (0, 0, 0, 0), (1, 1), (2, 2), (2, 2), (0, 0, 0, 0)),    # the RGB layer, odd batch
+    ((2, 9, 9, 1), 10, (0, 0, 0, 0), (1, 1), (2, 2), (2, 2), (0, 0, 0, 0)),      # odd 7x7 output: a dropped edge
+    ((3, 10, 8, 2), 7, (1, 1, 1, 1), (1, 1), (3, 3), (1, 1), (1, 1, 1, 1)),      # overlapping windows, padding
+    ((1, 11, 11, 5), 16, (1, 0, 2, 1), (2, 2), (2, 3), (2, 1), (0, 1, 0, 0)),    # batch 1, strided conv
+    ((4, 8, 8, 33), 20, (0, 0, 0, 0), (1, 1), (2, 2), (2, 2), (0, 0, 0, 0)),     # many channels: unfused wgrad
+]
+IDS = [f"x{'x'.join(map(str, p[0]))}-oc{p[1]}-pool{p[4][0]}{p[4][1]}s{p[5][0]}{p[5][1]}" for p in PROBLEMS]
+
+
+def conv_args(x, oc, pads, strides, rng, dtype):
+    w = rng.standard_normal((3, 3, x.shape[3], oc)).astype(dtype)
+    b = rng.standard_normal(oc).astype(dtype)
+    return (x, w, b, strides, pads, (1, 1), 1, True)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,oc,pads,strides,pool,pool_strides,pool_pads", PROBLEMS, ids=IDS)
+def test_forward_is_the_two_calls_exactly(isa, rng, dtype, shape, oc, pads, strides, pool, pool_strides, pool_pads):
+    x = rng.standard_normal(shape).astype(dtype)
+    args = conv_args(x, oc, pads, strides, rng, dtype)
+    y = _core.conv2d_forward(*args, "direct")
+    pooled, argmax = _core.max_pool2d_forward(y, pool, pool_strides, pool_pads, True)
+    fused, fused_argmax = _core.conv2d_forward_maxpool(*args, pool, pool_strides, pool_pads)
+    assert np.abs(pooled).max() > 0
+    np.testing.assert_array_equal(fused, pooled)
+    np.testing.assert_array_equal(fused_argmax, argmax)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,oc,pads,strides,pool,pool_strides,pool_pads", PROBLEMS, ids=IDS)
+def test_weight_gradient_is_the_one_through_the_dense_gradient(isa, rng, dtype, shape, oc, pads, strides, pool,
+                                                               pool_strides, pool_pads):
+    x = rng.standard_normal(shape).astype(dtype)
+    args = conv_args(x, oc, pads, strides, rng, dtype)
+    y = _core.conv2d_forward(*args, "direct")
+    pooled, argmax = _core.max_pool2d_forward(y, pool, pool_strides, pool_pads, True)
+    dpooled = rng.standard_normal(pooled.shape).astype(dtype)
+    dense = _core.max_pool2d_backward(dpooled, argmax, y.shape, pool, pool_strides, pool_pads)
+    want_dw, want_db = _core.conv2d_backward_weight(dense, x, (3, 3), strides, pads, (1, 1), 1, True, "reference")
+    dw, db = _core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), strides, pads, (1, 1), 1, oc, True,
+                                                  pool, pool_strides, pool_pads)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    assert np.abs(want_dw).max() > 0
+    np.testing.assert_allclose(dw, want_dw, rtol=tol, atol=tol * np.abs(want_dw).max())
+    np.testing.assert_allclose(db, want_db, rtol=tol, atol=tol * np.abs(want_db).max())
+    no_bias = _core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), strides, pads, (1, 1), 1, oc, False,
+                                                   pool, pool_strides, pool_pads)
+    assert no_bias[1] is None
+    np.testing.assert_array_equal(no_bias[0], dw)
+
+
+def test_weight_gradient_is_bitwise_the_same_for_any_thread_count(rng, threads):
+    x = rng.standard_normal((37, 14, 14, 3)).astype(np.float32)
+    args = conv_args(x, 32, (0, 0, 0, 0), (1, 1), rng, np.float32)
+    pooled, argmax = _core.conv2d_forward_maxpool(*args, (2, 2), (2, 2), (0, 0, 0, 0))
+    dpooled = rng.standard_normal(pooled.shape).astype(np.float32)
+    results = []
+    for n in (1, 2, 3):
+        fastconv.set_num_threads(n)
+        results.append(_core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), (1, 1), (0, 0, 0, 0), (1, 1),
+                                                            1, 32, True, (2, 2), (2, 2), (0, 0, 0, 0)))
+    for dw, db in results[1:]:
+        np.testing.assert_array_equal(dw, results[0][0])
+        np.testing.assert_array_equal(db, results[0][1])
+
+
+def pooled_problem(rng):
+    x = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    args = conv_args(x, 4, (0, 0, 0, 0), (1, 1), rng, np.float32)
+    pooled, argmax = _core.conv2d_forward_maxpool(*args, (2, 2), (2, 2), (0, 0, 0, 0))
+    return x, pooled, argmax
+
+
+def wgrad(dpooled, argmax, x, oc=4):
+    return _core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), (1, 1), (0, 0, 0, 0), (1, 1), 1, oc, True,
+                                                (2, 2), (2, 2), (0, 0, 0, 0))
+
+
+@pytest.mark.parametrize("bad", [-1, 36, 10**12])
+def test_weight_gradient_refuses_an_argmax_outside_the_image(rng, bad):
+    x, pooled, argmax = pooled_problem(rng)
+    argmax[1, 2, 0, 3] = bad
+    with pytest.raises(ValueError, match=rf"argmax holds {bad}, outside \[0, 36\)"):
+        wgrad(np.ones_like(pooled), argmax, x)
+
+
+def test_weight_gradient_checks_shapes_and_dtypes(rng):
+    x, pooled, argmax = pooled_problem(rng)
+    with pytest.raises(ValueError, match=r"pooled dy and argmax must be \(2, 3, 3, 4\)"):
+        wgrad(np.ones((2, 3, 3, 5), np.float32), argmax, x)
+    with pytest.raises(ValueError, match=r"pooled dy and argmax must be \(2, 3, 3, 4\)"):
+        wgrad(np.ones_like(pooled), argmax[:1], x)
+    with pytest.raises(ValueError, match=r"pooled dy and argmax must be \(2, 3, 3, 8\)"):
+        wgrad(np.ones_like(pooled), argmax, x, oc=8)
+    with pytest.raises((TypeError, ValueError), match="argmax"):
+        wgrad(np.ones_like(pooled), argmax.astype(np.int32), x)
+    with pytest.raises((TypeError, ValueError), match="x"):
+        wgrad(np.ones_like(pooled), argmax, x.astype(np.float64))
+
+
+def test_forward_checks_its_arguments(rng):
+    x = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    w, b = np.ones((3, 3, 3, 4), np.float32), np.ones(4, np.float32)
+    with pytest.raises(ValueError, match="input channels"):
+        _core.conv2d_forward_maxpool(x, np.ones((3, 3, 2, 4), np.float32), b, (1, 1), (0, 0, 0, 0), (1, 1), 1, True,
+                                     (2, 2), (2, 2), (0, 0, 0, 0))
+    with pytest.raises(ValueError, match="b has 3 elements"):
+        _core.conv2d_forward_maxpool(x, w, b[:3], (1, 1), (0, 0, 0, 0), (1, 1), 1, True, (2, 2), (2, 2), (0, 0, 0, 0))
+    with pytest.raises(ValueError):     # a window larger than the 6x6 convolution output
+        _core.conv2d_forward_maxpool(x, w, b, (1, 1), (0, 0, 0, 0), (1, 1), 1, True, (7, 7), (1, 1), (0, 0, 0, 0))

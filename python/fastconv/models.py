@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from fastconv import _random, callbacks as callbacks_module, layers as layers_module, losses, metrics as metrics_module
-from fastconv import _fit_checks, optimizers
+from fastconv import _conv_pool, _fit_checks, optimizers
 from fastconv.layers.base import Layer, unique_name
 from fastconv.layers.core import InputLayer
 
@@ -322,19 +322,22 @@ class Sequential:
         return len(self._layers)
 
     def _step_plan(self):
-        """What a training step runs, read off the layers as they are now: (the layers' backward
-        calls, last first; whether the softmax output is fused with the loss; the trainable weights)."""
+        """What a training step runs, read off the layers as they are now: (the layers' forward
+        calls; their backward calls, last first; whether the softmax output is fused with the loss;
+        the trainable weights)."""
         fused = self._fused()
         first = self._first_trainable()
         back = self._layers[first:-1] if fused else self._layers[first:]
-        return _backward_calls(back[::-1]), fused, self.trainable_weights
+        return _forward_calls(self._layers), _backward_calls(back[::-1]), fused, self.trainable_weights
 
     def _train_step(self, x, y, plan=None):
         """One batch: forward, loss, backward, optimizer step. Returns (loss incl. regularization, output).
 
         plan: _step_plan()'s result, when the caller knows the layers have not changed since."""
-        layers_back, fused, weights = self._step_plan() if plan is None else plan
-        out = self._forward(x, training=True)
+        layers_forward, layers_back, fused, weights = self._step_plan() if plan is None else plan
+        out = x
+        for forward in layers_forward:
+            out = forward(out, training=True)
         loss, grad = self._loss_and_grad(y, out, fused)
         loss += self._regularization_loss()          # with the weights the gradients were taken at
         if fused:
@@ -628,20 +631,41 @@ class Sequential:
         return f"<Sequential name={self.name!r}, layers={[l.name for l in self._layers]}>"
 
 
+def _forward_calls(layers):
+    """Each layer's forward, first layer first; a ReLU Conv2D and the MaxPooling2D after it as one
+    call (fastconv._conv_pool), whose backward _backward_calls always runs through the pool's
+    backward_through_relu, the only way the fused forward's caches allow."""
+    calls, i = [], 0
+    while i < len(layers):
+        pair = layers[i:i + 2]
+        if len(pair) == 2 and _conv_pool.fusable(*pair):
+            calls.append(_conv_pool.ConvPoolForward(*pair))
+            i += 2
+        else:
+            calls.append(layers[i].forward)
+            i += 1
+    return calls
+
+
 def _backward_calls(layers_back):
     """Each layer's backward, last layer first; a MaxPooling2D right after a ReLU Conv2D applies the
     ReLU's mask to its own small gradient and the convolution skips its pass over the pre-pool
-    tensor (the same gradient: each lands on a window's maximum, the ReLU's output there)."""
-    calls, relu_masked = [], False
-    for i, layer in enumerate(layers_back):
-        if relu_masked:
-            calls.append(layer.backward_from_preactivation)
-            relu_masked = False
-            continue
+    tensor (the same gradient: each lands on a window's maximum, the ReLU's output there). When
+    that convolution needs no input gradient either, the pair is one call (fastconv._conv_pool)."""
+    calls, i = [], 0
+    while i < len(layers_back):
+        layer = layers_back[i]
         before = layers_back[i + 1] if i + 1 < len(layers_back) else None
-        relu_masked = (isinstance(layer, layers_module.MaxPooling2D) and isinstance(before, layers_module.Conv2D)
-                       and before.activation == "relu")
-        calls.append(layer.backward_through_relu if relu_masked else layer.backward)
+        if not (isinstance(layer, layers_module.MaxPooling2D) and isinstance(before, layers_module.Conv2D)
+                and before.activation == "relu"):
+            calls.append(layer.backward)
+            i += 1
+        elif _conv_pool.fusable(before, layer) and not before.need_input_grad:
+            calls.append(_conv_pool.ConvPoolWeightGradient(before, layer))
+            i += 2
+        else:
+            calls += [layer.backward_through_relu, before.backward_from_preactivation]
+            i += 2
     return calls
 
 

@@ -241,6 +241,14 @@ def serialize_reg(regularizer):
     return regularizers.serialize(regularizer)
 
 
+class PooledAway:
+    """What a Conv2D caches for the output that a fused convolution + max pooling forward never
+    stored (fastconv._conv_pool): its shape and dtype, enough for backward_from_preactivation."""
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+
 class ActivationOutput:
     """Mixin for layers with an ``activation=`` argument (Conv2D, Dense).
 
@@ -286,6 +294,10 @@ class ActivationOutput:
     def backward(self, dy):
         """Gradient w.r.t. the input; fills the weights' grads. dy is w.r.t. the (activated) output."""
         y = self._cached()[1]
+        if isinstance(y, PooledAway):
+            raise RuntimeError(f"layer {self.name!r}: its last forward ran fused with the max pooling after it, "
+                               "which keeps no output here; backward goes through that layer's "
+                               "backward_through_relu and this layer's backward_from_preactivation")
         dy = self._check_dy(dy, y.shape)
         if self.activation == "relu":
             return self._backward_linear(dy, y)

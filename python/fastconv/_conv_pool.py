@@ -1,0 +1,93 @@
+"""Conv2D(activation="relu") followed by MaxPooling2D, run as one engine call each way in training.
+
+The engine convolves a few images at a time into a buffer that stays in cache and pools them
+from there (``_core.conv2d_forward_maxpool``), so the large tensor before pooling never goes to
+memory. Training does not need it: Sequential's backward for this pair goes through
+``MaxPooling2D.backward_through_relu`` (the ReLU's mask from the pooled output) and
+``Conv2D.backward_from_preactivation`` (the convolution's input and weights only). The layers'
+caches are filled as their own forwards would, with the tensor before pooling replaced by a
+stand-in of its shape (``PooledAway``), which ``Conv2D.backward`` refuses.
+
+Backward, when the convolution needs no input gradient (the model's first trainable layer), the
+engine takes the pooled gradient and the pool's argmax straight to the weight gradient
+(``_core.conv2d_backward_weight_maxpool``), scattering a few images at a time in cache.
+"""
+
+import numpy as np
+
+from fastconv import _core, functional as F
+from fastconv.layers import Conv2D, MaxPooling2D
+from fastconv.layers.base import PooledAway
+
+
+def fusable(conv, pool):
+    """Whether (conv, pool) can run as one call: a ReLU Conv2D, then a MaxPooling2D, both NHWC."""
+    return (isinstance(conv, Conv2D) and isinstance(pool, MaxPooling2D) and conv.activation == "relu"
+            and conv.data_format == pool.data_format == "channels_last" and conv.dtype == pool.dtype)
+
+
+def _pool_engine_args(pool, x_shape):
+    """MaxPooling2D pool's (pool, strides, pads) in engine terms for NHWC inputs of x_shape."""
+    _, _, window, strides, pads, _ = F._pool_call("max_pool2d", x_shape, **pool._geometry())
+    return window, strides, pads
+
+
+class ConvPoolForward:
+    """The pair's training forward: one engine call where the engine's choice for the convolution
+    is its direct algorithm, else the two layers' own forwards."""
+
+    def __init__(self, conv, pool):
+        self.conv, self.pool = conv, pool
+        self._pool_args = {}        # input shape -> (pool, strides, pads) in engine terms, or None: not fused
+
+    def __call__(self, x, training=True):
+        conv, pool = self.conv, self.pool
+        x = conv._check_input(x, ndim=4)
+        call = conv._engine_call(x.shape)
+        if x.shape not in self._pool_args:
+            self._pool_args[x.shape] = self._plan(call)
+        pool_args = self._pool_args[x.shape]
+        if pool_args is None:
+            return pool.forward(conv.forward(x, training=training), training=training)
+        x_e = np.ascontiguousarray(x)
+        y, argmax = _core.conv2d_forward_maxpool(x_e, conv.kernel, conv.bias, *call.args(), True, *pool_args)
+        conv._cache = ((x_e, call), PooledAway(call.out_shape, conv.dtype), None)
+        # The pool's backward reads only its input's shape and dtype (the indices say where to go).
+        pool._cache = (np.broadcast_to(np.zeros((), conv.dtype), call.out_shape), y, argmax)
+        return y
+
+    def _plan(self, call):
+        """The pool's engine arguments when the engine would run this convolution direct, else None."""
+        if F._forward_algorithm(call, "auto") != "auto":
+            return None
+        plan = _core.conv2d_plan(call.x_shape, (*call.kernel, call.in_per_group, call.out_channels), *call.args(),
+                                 "auto", call.dtype.name)
+        if plan["forward"] != "direct":
+            return None
+        return _pool_engine_args(self.pool, call.out_shape)
+
+
+class ConvPoolWeightGradient:
+    """The pair's backward when the convolution needs no input gradient: the ReLU's mask on the
+    pooled gradient (as MaxPooling2D.backward_through_relu), then the weight gradient in one call."""
+
+    def __init__(self, conv, pool):
+        self.conv, self.pool = conv, pool
+        self._pool_args = {}        # conv output shape (NHWC) -> (pool, strides, pads)
+
+    def __call__(self, dy):
+        conv, pool = self.conv, self.pool
+        _, y, argmax = pool._cached()
+        dy = np.ascontiguousarray(pool._check_dy(dy, y.shape))
+        masked = _core.relu_backward(dy, np.ascontiguousarray(y))
+        x_e, call = conv._cached()[0]
+        pool_args = self._pool_args.get(call.out_shape)
+        if pool_args is None:
+            pool_args = self._pool_args[call.out_shape] = _pool_engine_args(pool, call.out_shape)
+        dw, db = _core.conv2d_backward_weight_maxpool(masked, argmax, x_e, call.kernel, *call.args(),
+                                                      call.out_channels, conv.use_bias, *pool_args)
+        conv._weights[0].grad = dw
+        if conv.use_bias:
+            conv._weights[1].grad = db
+        conv._add_regularization_gradients()
+        return None

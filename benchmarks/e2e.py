@@ -157,6 +157,18 @@ def available(module):
         return False
 
 
+def limit_keras_threads(threads):
+    """TensorFlow sizes its thread pools on first use: set them to the thread count before that."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not available("keras"):
+        return
+    import keras
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 def machine_description(threads):
     cpu = platform.processor() or platform.machine()
     try:
@@ -254,6 +266,8 @@ def main(argv=None):
                         help="which rows to time (the --grid row is separate)")
     parser.add_argument("--markdown", help="write the table into this file (its e2e section)")
     args = parser.parse_args(argv)
+    if "keras" in (args.frameworks or ["keras"]):
+        limit_keras_threads(args.threads)
     print(machine_description(args.threads), flush=True)
     rows = run(args.threads, args.images, tuple(args.batch), args.digits_epochs, args.repeats, args.grid, args.frameworks,
                tuple(args.workloads))

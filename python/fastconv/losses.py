@@ -90,6 +90,11 @@ def _sparse_labels(fn, y_true, y_pred):
 
 def _sparse(y_true, y_pred, from_logits, fn="sparse_categorical_crossentropy"):
     labels, y_pred = _sparse_labels(fn, y_true, y_pred)
+    if from_logits and y_pred.dtype in FLOAT_DTYPES and y_pred.ndim == 2:
+        # The engine's one pass over the logits, with the labels as one-hot rows.
+        one_hot = np.zeros(y_pred.shape, y_pred.dtype)
+        np.put_along_axis(one_hot, labels, 1, axis=-1)
+        return _core.softmax_cross_entropy(np.ascontiguousarray(y_pred), one_hot)
     if from_logits:
         log_p = _log_softmax(y_pred)
         loss = -np.take_along_axis(log_p, labels, axis=-1)[..., 0]

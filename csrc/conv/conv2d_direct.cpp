@@ -372,22 +372,6 @@ bool direct_backward_weight_applies(const Conv2DParams& p) {
 
 namespace {
 
-// dst[0 .. n) = src[0 .. n) for the short runs of the few-channel paths: fixed-size copies
-// (a couple of vector moves each) for n <= 16 instead of a loop with a runtime trip count.
-template <typename T>
-inline void copy_short(T* dst, const T* src, index_t n) {
-  switch (n) {
-#define FASTCONV_COPY_CASE(N) \
-  case N: std::memcpy(dst, src, N * sizeof(T)); return;
-    FASTCONV_COPY_CASE(1) FASTCONV_COPY_CASE(2) FASTCONV_COPY_CASE(3) FASTCONV_COPY_CASE(4)
-    FASTCONV_COPY_CASE(5) FASTCONV_COPY_CASE(6) FASTCONV_COPY_CASE(7) FASTCONV_COPY_CASE(8)
-    FASTCONV_COPY_CASE(9) FASTCONV_COPY_CASE(10) FASTCONV_COPY_CASE(11) FASTCONV_COPY_CASE(12)
-    FASTCONV_COPY_CASE(13) FASTCONV_COPY_CASE(14) FASTCONV_COPY_CASE(15) FASTCONV_COPY_CASE(16)
-#undef FASTCONV_COPY_CASE
-    default: std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(T));
-  }
-}
-
 // The weight gradient for few input channels (CG < MR, one group: the RGB layer, the digits
 // layer), where there are too few (tap, channel) rows to share among threads: the pixels are cut
 // into fixed parts (a number that depends on the geometry only, never on the thread count), each
@@ -413,39 +397,59 @@ struct PackedPatches {
   }
   bool db_in_gemm() const { return kp > k; }
 
+  // Rows of seg interior pixels of one output row (stride-1 columns), from the first pixel's
+  // window at src: KH runs of RUN = KW*C values each (RUN 0: p.kw * p.c at run time), then the
+  // padding columns (a 1 first: the db row).
+  template <int RUN>
+  void pack_interior(T* dst, const T* src, index_t seg) const {
+    const index_t run = RUN ? RUN : p.kw * p.c, row_step = p.dh * p.w * p.c, pixel_step = p.sw * p.c;
+    for (index_t i = 0; i < seg; ++i, dst += kp, src += pixel_step) {
+      for (index_t kh = 0; kh < p.kh; ++kh) std::memcpy(dst + kh * run, src + kh * row_step, run * sizeof(T));
+      for (index_t r = k; r < kp; ++r) dst[r] = r == k ? T(1) : T(0);
+    }
+  }
+
+  // The row of one pixel whose window may reach into padding or has dilated columns.
+  void pack_edge(T* dst, index_t n, index_t oh, index_t ow, const TapAddresses<T>& at) const {
+    for (index_t kh = 0; kh < p.kh; ++kh) {
+      const index_t ih = oh * p.sh - p.pt + kh * p.dh;
+      for (index_t kw = 0; kw < p.kw; ++kw) {
+        const index_t iw = ow * p.sw - p.pl + kw * p.dw;
+        T* d = dst + (kh * p.kw + kw) * p.c;
+        if (ih >= 0 && ih < p.h && iw >= 0 && iw < p.w) {
+          const T* src = at.x + ((n * p.h + ih) * p.w + iw) * p.c;
+          for (index_t ci = 0; ci < p.c; ++ci) d[ci] = src[ci];
+        } else {
+          for (index_t ci = 0; ci < p.c; ++ci) d[ci] = T(0);
+        }
+      }
+    }
+    for (index_t r = k; r < kp; ++r) dst[r] = r == k ? T(1) : T(0);
+  }
+
   // partial (+)= patches(m0 .. m0 + kc - 1)^T dy, dy holding those pixels' rows of OC values
   // (overwrites when !accumulate). patches: KC x Kp, ptrs: its rows.
   void chunk(T* partial, const T* dy, index_t m0, index_t kc, bool accumulate, T* patches, const T** ptrs,
              const TapAddresses<T>& at) const {
-    const index_t run = p.kw * p.c;
     index_t ow = m0 % p.ow, oh = (m0 / p.ow) % p.oh, n = m0 / (p.ow * p.oh);
-    for (index_t j = 0; j < kc; ++j) {
+    // A segment of pixels within one output row at a time: interior segments copy each pixel's KH
+    // runs of KW*C values at fixed steps, with the run length a constant where it is a common one.
+    for (index_t j = 0; j < kc;) {
+      const index_t seg = std::min(kc - j, p.ow - ow);
       T* dst = patches + j * kp;
-      if (at.interior(oh, ow) && p.dw == 1) {  // KH runs of KW*C contiguous values
-        const T* b = at.base(n, oh, ow);
-        for (index_t kh = 0; kh < p.kh; ++kh) copy_short(dst + kh * run, b + kh * p.dh * p.w * p.c, run);
-      } else if (at.interior(oh, ow)) {
-        const T* b = at.base(n, oh, ow);
-        for (index_t kh = 0; kh < p.kh; ++kh)
-          for (index_t kw = 0; kw < p.kw; ++kw)
-            copy_short(dst + (kh * p.kw + kw) * p.c, b + (kh * p.dh * p.w + kw * p.dw) * p.c, p.c);
-      } else {
-        for (index_t kh = 0; kh < p.kh; ++kh) {
-          const index_t ih = oh * p.sh - p.pt + kh * p.dh;
-          for (index_t kw = 0; kw < p.kw; ++kw) {
-            const index_t iw = ow * p.sw - p.pl + kw * p.dw;
-            T* d = dst + (kh * p.kw + kw) * p.c;
-            if (ih >= 0 && ih < p.h && iw >= 0 && iw < p.w) {
-              const T* src = at.x + ((n * p.h + ih) * p.w + iw) * p.c;
-              for (index_t ci = 0; ci < p.c; ++ci) d[ci] = src[ci];
-            } else {
-              for (index_t ci = 0; ci < p.c; ++ci) d[ci] = T(0);
-            }
-          }
+      if (p.dw == 1 && oh >= at.oh0 && oh < at.oh1 && ow >= at.ow0 && ow + seg <= at.ow1) {
+        const T* src = at.base(n, oh, ow);
+        switch (p.kw * p.c) {
+          case 3: pack_interior<3>(dst, src, seg); break;   // 3x3 over one channel (the digits layer)
+          case 9: pack_interior<9>(dst, src, seg); break;   // 3x3 over RGB
+          default: pack_interior<0>(dst, src, seg);
         }
+      } else {
+        for (index_t i = 0; i < seg; ++i) pack_edge(dst + i * kp, n, oh, ow + i, at);
       }
-      for (index_t r = k; r < kp; ++r) dst[r] = r == k ? T(1) : T(0);
-      if (++ow == p.ow) {
+      j += seg;
+      ow += seg;
+      if (ow == p.ow) {
         ow = 0;
         if (++oh == p.oh) oh = 0, ++n;
       }

@@ -38,33 +38,36 @@ class ConvPoolForward:
 
     def __init__(self, conv, pool):
         self.conv, self.pool = conv, pool
-        self._pool_args = {}        # input shape -> (pool, strides, pads) in engine terms, or None: not fused
+        self._plans = {}        # input shape -> (pool's engine arguments, stand-ins for the caches), or None
 
     def __call__(self, x, training=True):
         conv, pool = self.conv, self.pool
         x = conv._check_input(x, ndim=4)
         call = conv._engine_call(x.shape)
-        if x.shape not in self._pool_args:
-            self._pool_args[x.shape] = self._plan(call)
-        pool_args = self._pool_args[x.shape]
-        if pool_args is None:
+        if x.shape not in self._plans:
+            self._plans[x.shape] = self._plan(call)
+        plan = self._plans[x.shape]
+        if plan is None:
             return pool.forward(conv.forward(x, training=training), training=training)
+        pool_args, conv_output, pool_input = plan
         x_e = np.ascontiguousarray(x)
         y, argmax = _core.conv2d_forward_maxpool(x_e, conv.kernel, conv.bias, *call.args(), True, *pool_args)
-        conv._cache = ((x_e, call), PooledAway(call.out_shape, conv.dtype), None)
-        # The pool's backward reads only its input's shape and dtype (the indices say where to go).
-        pool._cache = (np.broadcast_to(np.zeros((), conv.dtype), call.out_shape), y, argmax)
+        conv._cache = ((x_e, call), conv_output, None)
+        pool._cache = (pool_input, y, argmax)
         return y
 
     def _plan(self, call):
-        """The pool's engine arguments when the engine would run this convolution direct, else None."""
+        """For a convolution the engine would run direct: the pool's engine arguments, and what the
+        layers' caches hold for the tensor before pooling (the pool's backward reads only its
+        input's shape and dtype: the indices say where each gradient goes). Else None."""
         if F._forward_algorithm(call, "auto") != "auto":
             return None
         plan = _core.conv2d_plan(call.x_shape, (*call.kernel, call.in_per_group, call.out_channels), *call.args(),
                                  "auto", call.dtype.name)
         if plan["forward"] != "direct":
             return None
-        return _pool_engine_args(self.pool, call.out_shape)
+        return (_pool_engine_args(self.pool, call.out_shape), PooledAway(call.out_shape, self.conv.dtype),
+                np.broadcast_to(np.zeros((), self.conv.dtype), call.out_shape))
 
 
 class ConvPoolWeightGradient:

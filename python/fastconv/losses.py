@@ -93,7 +93,7 @@ def _sparse(y_true, y_pred, from_logits, fn="sparse_categorical_crossentropy"):
     if from_logits and y_pred.dtype in FLOAT_DTYPES and y_pred.ndim == 2:
         # The engine's one pass over the logits, with the labels as one-hot rows.
         one_hot = np.zeros(y_pred.shape, y_pred.dtype)
-        np.put_along_axis(one_hot, labels, 1, axis=-1)
+        one_hot[np.arange(len(labels)), labels[:, 0]] = 1
         return _core.softmax_cross_entropy(np.ascontiguousarray(y_pred), one_hot)
     if from_logits:
         log_p = _log_softmax(y_pred)

@@ -123,24 +123,31 @@ py::tuple backward_weight_impl(const py::array& dy, const py::array& x, const Pa
 }
 
 // The weight gradient of a convolution followed by max pooling, from the pooled output's gradient
-// and the pool's argmax; fused where the engine can (few input channels), else through the dense
-// gradient before pooling.
+// and the pool's argmax (and, for a ReLU convolution, the pooled output, whose mask y > 0 applies);
+// fused where the engine can (few input channels), else through the dense gradient before pooling.
 template <typename T>
-py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array& argmax, const py::array& x,
+py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array& argmax, py::object relu_y_in,
+                                       const py::array& x,
                                        const Pair& kernel, const Pair& strides, const Pads& pads, const Pair& dilation,
                                        index_t groups, index_t oc, bool need_bias, const Pair& pool,
                                        const Pair& pool_strides, const Pads& pool_pads) {
   const T* dyp = checked_data<T>(dpooled, "dy", 4);
   const index_t* ap = checked_data<index_t>(argmax, "argmax", 4);
   const T* xp = checked_data<T>(x, "x", 4);
+  py::array relu_y;
+  const T* yp = nullptr;
+  if (!relu_y_in.is_none()) {
+    relu_y = relu_y_in.cast<py::array>();
+    yp = checked_data<T>(relu_y, "y", 4);
+  }
   const Conv2DParams p = params_for(dim(x, 0), dim(x, 1), dim(x, 2), dim(x, 3), oc, kernel[0], kernel[1], strides,
                                     pads, dilation, groups, false);
   const Pool2DParams q = make_pool2d_params(p.n, p.oh, p.ow, p.oc, pool[0], pool[1], pool_strides[0], pool_strides[1],
                                             pad_h(pool_pads), pad_w(pool_pads), false);
   for (int i = 0; i < 4; ++i) {
     const index_t want = std::array<index_t, 4>{q.n, q.oh, q.ow, q.c}[i];
-    FC_CHECK(dim(dpooled, i) == want && dim(argmax, i) == want, "conv2d_backward: the pooled dy and argmax must be (",
-             q.n, ", ", q.oh, ", ", q.ow, ", ", q.c, ")");
+    FC_CHECK(dim(dpooled, i) == want && dim(argmax, i) == want && (!yp || dim(relu_y, i) == want),
+             "conv2d_backward: the pooled dy, argmax and y must be (", q.n, ", ", q.oh, ", ", q.ow, ", ", q.c, ")");
   }
   auto dw = new_array<T>({p.kh, p.kw, p.cg(), p.oc});
   py::object db_obj = py::none();
@@ -155,10 +162,15 @@ py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array
   {
     py::gil_scoped_release release;
     if (backward_weight_maxpool_fuses<T>(p)) {
-      skipped = conv2d_backward_weight_direct_maxpool<T>(dwp, dbp, dyp, ap, xp, p, q);
+      skipped = conv2d_backward_weight_direct_maxpool<T>(dwp, dbp, dyp, ap, yp, xp, p, q);
     } else {
+      std::vector<T> masked;
+      if (yp) {
+        masked.resize(static_cast<std::size_t>(checked_mul(q.n, q.oh, q.ow, q.c)));
+        relu_backward<T>(masked.data(), dyp, yp, static_cast<index_t>(masked.size()));
+      }
       std::vector<T> dense(static_cast<std::size_t>(checked_mul(p.n, p.oh, p.ow, p.oc)));
-      skipped = maxpool2d_backward<T>(dense.data(), dyp, ap, q);
+      skipped = maxpool2d_backward<T>(dense.data(), yp ? masked.data() : dyp, ap, q);
       if (skipped == 0) conv2d_backward_weight<T>(dwp, dbp, dense.data(), xp, p, ConvAlgorithm::automatic);
     }
   }
@@ -299,15 +311,16 @@ void register_conv(py::module_& m) {
     });
   }, py::arg("dy"), py::arg("x"), py::arg("kernel"), py::arg("strides"), py::arg("pads"), py::arg("dilation"),
      py::arg("groups"), py::arg("need_bias"), py::arg("algorithm"));
-  m.def("conv2d_backward_weight_maxpool", [](const py::array& dy, const py::array& argmax, const py::array& x,
+  m.def("conv2d_backward_weight_maxpool", [](const py::array& dy, const py::array& argmax, py::object y,
+                                              const py::array& x,
                                               Pair kernel, Pair strides, Pads pads, Pair dilation, index_t groups,
                                               index_t oc, bool need_bias, Pair pool, Pair pool_strides, Pads pool_pads) {
     return dispatch_float(dy, "conv2d_backward", [&](auto t) {
-      return backward_weight_maxpool_impl<decltype(t)>(dy, argmax, x, kernel, strides, pads, dilation, groups, oc,
+      return backward_weight_maxpool_impl<decltype(t)>(dy, argmax, y, x, kernel, strides, pads, dilation, groups, oc,
                                                        need_bias, pool, pool_strides, pool_pads);
     });
-  }, py::arg("dy"), py::arg("argmax"), py::arg("x"), py::arg("kernel"), py::arg("strides"), py::arg("pads"),
-     py::arg("dilation"), py::arg("groups"), py::arg("oc"), py::arg("need_bias"), py::arg("pool"),
+  }, py::arg("dy"), py::arg("argmax"), py::arg("y"), py::arg("x"), py::arg("kernel"), py::arg("strides"),
+     py::arg("pads"), py::arg("dilation"), py::arg("groups"), py::arg("oc"), py::arg("need_bias"), py::arg("pool"),
      py::arg("pool_strides"), py::arg("pool_pads"));
   m.def("conv2d_backward", [](const py::array& dy, const py::array& x, const py::array& w, py::object y, Pair strides,
                               Pads pads, Pair dilation, index_t groups, bool need_input_grad, const std::string& algorithm) {

@@ -63,13 +63,14 @@ void conv2d_forward_direct_maxpool(T* pooled, index_t* argmax, const T* x, const
                                    const Conv2DParams& p, const Pool2DParams& q);
 // The weight gradient of a convolution followed by max pooling q, from the gradient w.r.t. the
 // pooled output and the pool's argmax, with the gradient before pooling never stored whole: for
-// few input channels and one group (backward_weight_maxpool_fuses). Returns how many argmax
-// entries lay outside their image (skipped; dw is then not the gradient).
+// few input channels and one group (backward_weight_maxpool_fuses). relu_y (may be null): the
+// pooled output of a ReLU convolution, whose mask (y > 0) applies to dpooled. Returns how many
+// argmax entries lay outside their image (skipped; dw is then not the gradient).
 template <typename T>
 bool backward_weight_maxpool_fuses(const Conv2DParams& p);
 template <typename T>
-index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* x,
-                                              const Conv2DParams& p, const Pool2DParams& q);
+index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* relu_y,
+                                              const T* x, const Conv2DParams& p, const Pool2DParams& q);
 // Whether conv2d_backward_input_direct handles p (stride 1, padding within the kernel's reach).
 bool direct_backward_input_applies(const Conv2DParams& p);
 template <typename T>

@@ -629,14 +629,41 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
   });
 }
 
+namespace {
+
+// max_backward_images with the ReLU's mask: dx = 0, then dx[argmax] += dy where the pooled
+// output y (the window's maximum, a ReLU output) is positive. Returns the argmax entries skipped
+// for lying outside their image.
+template <typename T>
+index_t scatter_relu_masked(T* dx, const T* dy, const index_t* argmax, const T* y, const Pool2DParams& q) {
+  const index_t image = q.h * q.w * q.c, outputs = q.oh * q.ow * q.c, plane = q.h * q.w;
+  std::fill(dx, dx + q.n * image, T(0));
+  index_t skipped = 0;
+  for (index_t n = 0; n < q.n; ++n) {
+    T* dxn = dx + n * image;
+    for (index_t o = 0; o < outputs; o += q.c)
+      for (index_t ci = 0; ci < q.c; ++ci) {
+        const index_t i = n * outputs + o + ci, a = argmax[i];
+        const T g = dy[i];  // loaded unconditionally: a branch on y's sign mispredicts half the time
+        if (a >= 0 && a < plane)
+          dxn[a * q.c + ci] += y[i] > T(0) ? g : T(0);
+        else
+          ++skipped;
+      }
+  }
+  return skipped;
+}
+
+}  // namespace
+
 template <typename T>
 bool backward_weight_maxpool_fuses(const Conv2DParams& p) {
   return p.cg() < select_wgrad_kernel<T>(p.cg()).mr && p.g == 1 && p.n > 0;
 }
 
 template <typename T>
-index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* x,
-                                              const Conv2DParams& p, const Pool2DParams& q) {
+index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* relu_y,
+                                              const T* x, const Conv2DParams& p, const Pool2DParams& q) {
   // As backward_weight_packed_patches, with parts of whole images: each scatters the pooled
   // gradient of a few images at a time into its thread's buffer (small enough to stay in L2) and
   // reduces from there, so the gradient before pooling never exists whole.
@@ -662,7 +689,10 @@ index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, co
       Pool2DParams group = q;
       group.n = n1 - n0;
       skipped[static_cast<std::size_t>(tid)] +=
-          pool.max_backward_images(buffer, dpooled + n0 * pooled_image, argmax + n0 * pooled_image, group, 0, group.n);
+          relu_y ? scatter_relu_masked(buffer, dpooled + n0 * pooled_image, argmax + n0 * pooled_image,
+                                       relu_y + n0 * pooled_image, group)
+                 : pool.max_backward_images(buffer, dpooled + n0 * pooled_image, argmax + n0 * pooled_image, group,
+                                            0, group.n);
       const index_t m_begin = n0 * image_pixels, m_end = n1 * image_pixels;
       for (index_t m0 = m_begin; m0 < m_end; m0 += kc_max, first = false)
         packed.chunk(partial, buffer + (m0 - m_begin) * p.oc, m0, std::min(kc_max, m_end - m0), !first, patches, ptrs,
@@ -672,7 +702,8 @@ index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, co
   if (db_separate) {  // no spare patch column: every pooled gradient lands on one pixel, so db sums them
     std::fill(db, db + p.oc, T(0));
     for (index_t i = 0; i < q.n * q.oh * q.ow; ++i)
-      for (index_t o = 0; o < p.oc; ++o) db[o] += dpooled[i * p.oc + o];
+      for (index_t o = 0; o < p.oc; ++o)
+        if (!relu_y || relu_y[i * p.oc + o] > T(0)) db[o] += dpooled[i * p.oc + o];
   }
   index_t total = 0;
   for (index_t s : skipped) total += s;
@@ -687,7 +718,8 @@ index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, co
   template void conv2d_forward_direct<T>(T*, const T*, const T*, const T*, const Conv2DParams&); \
   template bool backward_weight_maxpool_fuses<T>(const Conv2DParams&);                                   \
   template index_t conv2d_backward_weight_direct_maxpool<T>(T*, T*, const T*, const index_t*, const T*,   \
-                                                            const Conv2DParams&, const Pool2DParams&);    \
+                                                            const T*, const Conv2DParams&,                \
+                                                            const Pool2DParams&);                         \
   template void conv2d_backward_input_direct<T>(T*, const T*, const T*, const Conv2DParams&);
 FASTCONV_INSTANTIATE(float)
 FASTCONV_INSTANTIATE(double)

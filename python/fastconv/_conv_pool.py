@@ -71,8 +71,8 @@ class ConvPoolForward:
 
 
 class ConvPoolWeightGradient:
-    """The pair's backward when the convolution needs no input gradient: the ReLU's mask on the
-    pooled gradient (as MaxPooling2D.backward_through_relu), then the weight gradient in one call."""
+    """The pair's backward when the convolution needs no input gradient: the weight gradient in one
+    call, which applies the ReLU's mask to the pooled gradient (as MaxPooling2D.backward_through_relu)."""
 
     def __init__(self, conv, pool):
         self.conv, self.pool = conv, pool
@@ -82,12 +82,11 @@ class ConvPoolWeightGradient:
         conv, pool = self.conv, self.pool
         _, y, argmax = pool._cached()
         dy = np.ascontiguousarray(pool._check_dy(dy, y.shape))
-        masked = _core.relu_backward(dy, np.ascontiguousarray(y))
         x_e, call = conv._cached()[0]
         pool_args = self._pool_args.get(call.out_shape)
         if pool_args is None:
             pool_args = self._pool_args[call.out_shape] = _pool_engine_args(pool, call.out_shape)
-        dw, db = _core.conv2d_backward_weight_maxpool(masked, argmax, x_e, call.kernel, *call.args(),
+        dw, db = _core.conv2d_backward_weight_maxpool(dy, argmax, y, x_e, call.kernel, *call.args(),
                                                       call.out_channels, conv.use_bias, *pool_args)
         conv._weights[0].grad = dw
         if conv.use_bias:

@@ -38,24 +38,31 @@ def test_forward_is_the_two_calls_exactly(isa, rng, dtype, shape, oc, pads, stri
     np.testing.assert_array_equal(fused_argmax, argmax)
 
 
+@pytest.mark.parametrize("relu_mask", [False, True], ids=["plain", "relu-mask"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,oc,pads,strides,pool,pool_strides,pool_pads", PROBLEMS, ids=IDS)
-def test_weight_gradient_is_the_one_through_the_dense_gradient(isa, rng, dtype, shape, oc, pads, strides, pool,
-                                                               pool_strides, pool_pads):
+def test_weight_gradient_is_the_one_through_the_dense_gradient(isa, rng, dtype, relu_mask, shape, oc, pads, strides,
+                                                               pool, pool_strides, pool_pads):
     x = rng.standard_normal(shape).astype(dtype)
     args = conv_args(x, oc, pads, strides, rng, dtype)
     y = _core.conv2d_forward(*args, "direct")
     pooled, argmax = _core.max_pool2d_forward(y, pool, pool_strides, pool_pads, True)
     dpooled = rng.standard_normal(pooled.shape).astype(dtype)
-    dense = _core.max_pool2d_backward(dpooled, argmax, y.shape, pool, pool_strides, pool_pads)
+    # With the mask, the pooled output of a ReLU convolution (zero where a window is all negative).
+    mask_y = np.maximum(pooled - np.median(pooled), 0).astype(dtype) if relu_mask else None
+    masked = _core.relu_backward(dpooled, mask_y) if relu_mask else dpooled
+    if relu_mask:
+        assert 0 < np.count_nonzero(masked) < masked.size
+    dense = _core.max_pool2d_backward(masked, argmax, y.shape, pool, pool_strides, pool_pads)
     want_dw, want_db = _core.conv2d_backward_weight(dense, x, (3, 3), strides, pads, (1, 1), 1, True, "reference")
-    dw, db = _core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), strides, pads, (1, 1), 1, oc, True,
+    dw, db = _core.conv2d_backward_weight_maxpool(dpooled, argmax, mask_y, x, (3, 3), strides, pads, (1, 1), 1, oc, True,
                                                   pool, pool_strides, pool_pads)
     tol = 2e-5 if dtype == np.float32 else 1e-12
     assert np.abs(want_dw).max() > 0
     np.testing.assert_allclose(dw, want_dw, rtol=tol, atol=tol * np.abs(want_dw).max())
     np.testing.assert_allclose(db, want_db, rtol=tol, atol=tol * np.abs(want_db).max())
-    no_bias = _core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), strides, pads, (1, 1), 1, oc, False,
+    no_bias = _core.conv2d_backward_weight_maxpool(dpooled, argmax, mask_y, x, (3, 3), strides, pads, (1, 1), 1, oc,
+                                                   False,
                                                    pool, pool_strides, pool_pads)
     assert no_bias[1] is None
     np.testing.assert_array_equal(no_bias[0], dw)
@@ -69,7 +76,7 @@ def test_weight_gradient_is_bitwise_the_same_for_any_thread_count(rng, threads):
     results = []
     for n in (1, 2, 3):
         fastconv.set_num_threads(n)
-        results.append(_core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), (1, 1), (0, 0, 0, 0), (1, 1),
+        results.append(_core.conv2d_backward_weight_maxpool(dpooled, argmax, pooled, x, (3, 3), (1, 1), (0, 0, 0, 0), (1, 1),
                                                             1, 32, True, (2, 2), (2, 2), (0, 0, 0, 0)))
     for dw, db in results[1:]:
         np.testing.assert_array_equal(dw, results[0][0])
@@ -83,8 +90,8 @@ def pooled_problem(rng):
     return x, pooled, argmax
 
 
-def wgrad(dpooled, argmax, x, oc=4):
-    return _core.conv2d_backward_weight_maxpool(dpooled, argmax, x, (3, 3), (1, 1), (0, 0, 0, 0), (1, 1), 1, oc, True,
+def wgrad(dpooled, argmax, x, oc=4, y=None):
+    return _core.conv2d_backward_weight_maxpool(dpooled, argmax, y, x, (3, 3), (1, 1), (0, 0, 0, 0), (1, 1), 1, oc, True,
                                                 (2, 2), (2, 2), (0, 0, 0, 0))
 
 
@@ -98,11 +105,15 @@ def test_weight_gradient_refuses_an_argmax_outside_the_image(rng, bad):
 
 def test_weight_gradient_checks_shapes_and_dtypes(rng):
     x, pooled, argmax = pooled_problem(rng)
-    with pytest.raises(ValueError, match=r"pooled dy and argmax must be \(2, 3, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"pooled dy, argmax and y must be \(2, 3, 3, 4\)"):
         wgrad(np.ones((2, 3, 3, 5), np.float32), argmax, x)
-    with pytest.raises(ValueError, match=r"pooled dy and argmax must be \(2, 3, 3, 4\)"):
+    with pytest.raises(ValueError, match=r"pooled dy, argmax and y must be \(2, 3, 3, 4\)"):
+        wgrad(np.ones_like(pooled), argmax, x, y=np.ascontiguousarray(pooled[:, :2]))
+    with pytest.raises((TypeError, ValueError), match="y"):
+        wgrad(np.ones_like(pooled), argmax, x, y=pooled.astype(np.float64))
+    with pytest.raises(ValueError, match=r"pooled dy, argmax and y must be \(2, 3, 3, 4\)"):
         wgrad(np.ones_like(pooled), argmax[:1], x)
-    with pytest.raises(ValueError, match=r"pooled dy and argmax must be \(2, 3, 3, 8\)"):
+    with pytest.raises(ValueError, match=r"pooled dy, argmax and y must be \(2, 3, 3, 8\)"):
         wgrad(np.ones_like(pooled), argmax, x, oc=8)
     with pytest.raises((TypeError, ValueError), match="argmax"):
         wgrad(np.ones_like(pooled), argmax.astype(np.int32), x)

@@ -4,7 +4,9 @@ and thread count, measured in one run.
 
 Workloads:
   cifar10  the course's CIFAR-10 model, Adam, batch 32 (and --batch 128): seconds per epoch of
-           50,000 images, extrapolated from --images images (median of --repeats runs).
+           50,000 images, extrapolated from --images images (median of --repeats runs, timed in
+           rounds that rotate between the frameworks, each in a process of its own; Keras on its
+           own after them, since TensorFlow's process keeps a core busy even between its runs).
   digits   the course's digits model, SGD, batch 100: seconds for 100 epochs of 1,437 images
            (one cell of the grid search), extrapolated from --digits-epochs epochs.
   grid     (--grid) the course's full 7x7 eta x lambda grid with fastconv (one worker process per
@@ -14,6 +16,7 @@ Usage: python benchmarks/e2e.py [--threads 2] [--markdown BENCHMARKS.md]
 """
 
 import argparse
+import multiprocessing
 import os
 import platform
 import statistics
@@ -45,28 +48,75 @@ def digits_like(seed=0):
     return x, y
 
 
-def median_time(run, repeats):
-    times = []
-    for _ in range(repeats):
+def worker(conn, framework, workload, threads, images, batch, digits_epochs):
+    """In a process of its own: builds and warms up one framework's run, then times it whenever the
+    parent asks, so no two frameworks share a heap or thread pools."""
+    fastconv.set_num_threads(threads)
+    if framework.startswith("PyTorch"):
+        import torch
+        torch.set_num_threads(threads)
+    if framework == "Keras":
+        limit_keras_threads(threads)
+    if workload == "cifar10":
+        x, y = cifar_like(images)
+        make = {"fastconv": lambda: fastconv_cifar(x, y, batch), "Keras": lambda: keras_cifar(x, y, batch),
+                "PyTorch NCHW": lambda: torch_cifar(x, y, batch, False),
+                "PyTorch channels_last": lambda: torch_cifar(x, y, batch, True)}
+    else:
+        x, y = digits_like()
+        make = {"fastconv": lambda: fastconv_digits(x, y, digits_epochs),
+                "Keras": lambda: keras_digits(x, y, digits_epochs),
+                "PyTorch NCHW": lambda: torch_digits(x, y, digits_epochs, False),
+                "PyTorch channels_last": lambda: torch_digits(x, y, digits_epochs, True)}
+    run = make[framework]()
+    conn.send(framework_version(framework))
+    while conn.recv() == "run":
         start = time.perf_counter()
         run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        conn.send(time.perf_counter() - start)
+
+
+def median_times(frameworks, repeats, **workload):
+    """{framework: median seconds} of one workload, each framework in its own process (worker),
+    timed in rounds that take each in turn, so a burst of load on this shared machine falls on all
+    of them rather than on one; and the versions the workers report."""
+    context = multiprocessing.get_context("spawn")
+    pipes, processes, versions = {}, [], []
+    for framework in frameworks:
+        parent, child = context.Pipe()
+        process = context.Process(target=worker, args=(child, framework), kwargs=workload, daemon=True)
+        process.start()
+        pipes[framework] = parent
+        processes.append(process)
+    for pipe in pipes.values():
+        versions.append(pipe.recv())
+    times = {framework: [] for framework in frameworks}
+    for _ in range(repeats):
+        for framework, pipe in pipes.items():
+            pipe.send("run")
+            times[framework].append(pipe.recv())
+    for pipe in pipes.values():
+        pipe.send("stop")
+    for process in processes:
+        process.join()
+    return {framework: statistics.median(t) for framework, t in times.items()}, versions
 
 
 # ---------------------------------------------------------------------------------------------
 # fastconv
 
-def fastconv_cifar(x, y, batch, repeats):
+# Each workload function builds the model, warms it up and returns the run to time.
+
+def fastconv_cifar(x, y, batch):
     model = build_cifar10_model()
     model.fit(x[: batch * 4], y[: batch * 4], batch_size=batch, epochs=1, verbose=0)  # warm-up
-    return median_time(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0), repeats)
+    return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
 
 
-def fastconv_digits(x, y, epochs, repeats):
+def fastconv_digits(x, y, epochs):
     model = build_digits_model(0.01, 1e-4)
     model.fit(x[:200], y[:200], batch_size=100, epochs=1, verbose=0)
-    return median_time(lambda: model.fit(x, y, batch_size=100, epochs=epochs, verbose=0), repeats)
+    return lambda: model.fit(x, y, batch_size=100, epochs=epochs, verbose=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,7 +139,7 @@ def torch_fit(model, x, y, batch, epochs, optimizer, loss_fn, channels_last):
             optimizer.step()
 
 
-def torch_cifar(x, y, batch, repeats, channels_last):
+def torch_cifar(x, y, batch, channels_last):
     import torch
     from torch import nn
     model = nn.Sequential(nn.Conv2d(3, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
@@ -101,10 +151,10 @@ def torch_cifar(x, y, batch, repeats, channels_last):
     labels = y.reshape(-1)
     run = lambda xs, ys: torch_fit(model, xs, ys, batch, 1, opt, nn.CrossEntropyLoss(), channels_last)  # noqa: E731
     run(x[: batch * 4], labels[: batch * 4])
-    return median_time(lambda: run(x, labels), repeats)
+    return lambda: run(x, labels)
 
 
-def torch_digits(x, y, epochs, repeats, channels_last):
+def torch_digits(x, y, epochs, channels_last):
     import torch
     from torch import nn
     model = nn.Sequential(nn.Conv2d(1, 10, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(90, 50),
@@ -116,13 +166,13 @@ def torch_digits(x, y, epochs, repeats, channels_last):
     labels = y.argmax(axis=1)
     run = lambda e: torch_fit(model, x, labels, 100, e, opt, nn.CrossEntropyLoss(), channels_last)  # noqa: E731
     run(1)
-    return median_time(lambda: run(epochs), repeats)
+    return lambda: run(epochs)
 
 
 # ---------------------------------------------------------------------------------------------
 # Keras (whatever backend it is configured with)
 
-def keras_cifar(x, y, batch, repeats):
+def keras_cifar(x, y, batch):
     import keras
     from keras import layers
     model = keras.Sequential([keras.Input((32, 32, 3)), layers.Conv2D(32, 3, activation="relu"), layers.MaxPooling2D(),
@@ -131,10 +181,10 @@ def keras_cifar(x, y, batch, repeats):
                               layers.Dense(64, activation="relu"), layers.Dense(10)])
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(x[: batch * 4], y[: batch * 4], batch_size=batch, epochs=1, verbose=0)
-    return median_time(lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0), repeats)
+    return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
 
 
-def keras_digits(x, y, epochs, repeats):
+def keras_digits(x, y, epochs):
     import keras
     from keras import layers, regularizers
     l2 = regularizers.l2(1e-4)
@@ -144,24 +194,23 @@ def keras_digits(x, y, epochs, repeats):
                               layers.Dense(10, activation="softmax", kernel_regularizer=l2)])
     model.compile(optimizer=keras.optimizers.SGD(0.01), loss="categorical_crossentropy")
     model.fit(x, y, batch_size=100, epochs=1, verbose=0)
-    return median_time(lambda: model.fit(x, y, batch_size=100, epochs=epochs, verbose=0), repeats)
+    return lambda: model.fit(x, y, batch_size=100, epochs=epochs, verbose=0)
 
 
 # ---------------------------------------------------------------------------------------------
 
 def available(module):
+    """Whether module is installed, without importing it (TensorFlow's import starts threads)."""
+    import importlib.util
     try:
-        __import__(module)
-        return True
-    except Exception:  # a broken optional install is as good as none here
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
         return False
 
 
 def limit_keras_threads(threads):
     """TensorFlow sizes its thread pools on first use: set them to the thread count before that."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if not available("keras"):
-        return
     import keras
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
@@ -169,56 +218,56 @@ def limit_keras_threads(threads):
         tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
-def machine_description(threads):
+def machine_description(threads, versions):
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    versions = [f"fastconv {fastconv.__version__} ({fastconv.get_isa()})", f"NumPy {np.__version__}"]
-    if available("torch"):
-        import torch
-        versions.append(f"PyTorch {torch.__version__}")
-    if available("keras"):
-        import keras
-        versions.append(f"Keras {keras.__version__} ({keras.backend.backend()})")
     return (f"{cpu}, {os.cpu_count()} logical cores, {threads} threads for every framework; "
-            f"Python {platform.python_version()}; " + ", ".join(versions))
+            f"Python {platform.python_version()}; NumPy {np.__version__}, " + ", ".join(versions))
+
+
+def framework_version(framework):
+    """What a worker reports of the framework it runs (after importing it)."""
+    if framework.startswith("PyTorch"):
+        return f"PyTorch {sys.modules['torch'].__version__}"
+    if framework == "Keras":
+        keras = sys.modules["keras"]
+        return f"Keras {keras.__version__} ({keras.backend.backend()})"
+    return f"fastconv {fastconv.__version__} ({fastconv.get_isa()})"
 
 
 def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3, grid=False, frameworks=None,
         workloads=("cifar10", "digits")):
-    """Times the workloads; returns a list of (workload, {framework: seconds})."""
+    """Times the workloads; returns (a list of (workload, {framework: seconds}), the machine and
+    the frameworks' versions)."""
     fastconv.set_num_threads(threads)
     frameworks = frameworks or ["fastconv", "torch", "keras"]
-    has_torch = "torch" in frameworks and available("torch")
-    has_keras = "keras" in frameworks and available("keras")
-    if has_torch:
-        import torch
-        torch.set_num_threads(threads)
-    rows = []
-    x, y = cifar_like(images)
-    scale = CIFAR_EPOCH_IMAGES / images
-    for batch in batches if "cifar10" in workloads else ():
-        result = {"fastconv": fastconv_cifar(x, y, batch, repeats) * scale}
-        if has_torch:
-            result["PyTorch NCHW"] = torch_cifar(x, y, batch, repeats, False) * scale
-            result["PyTorch channels_last"] = torch_cifar(x, y, batch, repeats, True) * scale
-        if has_keras:
-            result["Keras"] = keras_cifar(x, y, batch, repeats) * scale
-        rows.append((f"CIFAR-10 course model, Adam, batch {batch}: s per 50,000-image epoch", result))
-        print(format_row(*rows[-1]), flush=True)
+    names = ["fastconv"]
+    if "torch" in frameworks and available("torch"):
+        names += ["PyTorch NCHW", "PyTorch channels_last"]
+    if "keras" in frameworks and available("keras"):
+        names.append("Keras")
+    common = dict(threads=threads, images=images, digits_epochs=digits_epochs)
+    plans = [(f"CIFAR-10 course model, Adam, batch {batch}: s per 50,000-image epoch", CIFAR_EPOCH_IMAGES / images,
+              dict(common, workload="cifar10", batch=batch)) for batch in (batches if "cifar10" in workloads else ())]
     if "digits" in workloads:
-        dx, dy = digits_like()
-        scale = 100 / digits_epochs
-        result = {"fastconv": fastconv_digits(dx, dy, digits_epochs, repeats) * scale}
-        if has_torch:
-            result["PyTorch NCHW"] = torch_digits(dx, dy, digits_epochs, repeats, False) * scale
-            result["PyTorch channels_last"] = torch_digits(dx, dy, digits_epochs, repeats, True) * scale
-        if has_keras:
-            result["Keras"] = keras_digits(dx, dy, digits_epochs, repeats) * scale
-        rows.append(("digits course model, SGD, batch 100: s per 100 epochs (one grid cell)", result))
+        plans.append(("digits course model, SGD, batch 100: s per 100 epochs (one grid cell)", 100 / digits_epochs,
+                      dict(common, workload="digits", batch=100)))
+    rows, versions = [], [framework_version("fastconv")]
+    for name, scale, workload in plans:
+        # Keras alone: TensorFlow's process keeps a core busy even between its runs.
+        seconds, seen = median_times([n for n in names if n != "Keras"], repeats, **workload)
+        if "Keras" in names:
+            keras_seconds, keras_seen = median_times(["Keras"], repeats, **workload)
+            seconds.update(keras_seconds)
+            seen += keras_seen
+        for version in seen:
+            if version not in versions:
+                versions.append(version)
+        rows.append((name, {framework: s * scale for framework, s in seconds.items()}))
         print(format_row(*rows[-1]), flush=True)
     if grid:
         from fastconv.course import grid_search_digits
@@ -230,7 +279,7 @@ def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3,
         rows.append(("the course's 7x7 eta x lambda grid, 100 epochs, worker start-up included: wall s",
                      {"fastconv": time.perf_counter() - start}))
         print(format_row(*rows[-1]), flush=True)
-    return rows
+    return rows, machine_description(threads, versions)
 
 
 def format_row(workload, result):
@@ -239,12 +288,14 @@ def format_row(workload, result):
     return f"{workload}: " + "; ".join(cells)
 
 
-def markdown(rows, threads):
+def markdown(rows, description):
     names = []
     for _, result in rows:
         names += [n for n in result if n not in names]
     lines = ["## End-to-end training (`benchmarks/e2e.py`)", "",
-             f"Machine: {machine_description(threads)}. Medians; each cell is seconds and, in brackets, "
+             f"Machine: {description}. Medians of runs timed in rounds that take fastconv and PyTorch in "
+             "turn, each framework in a process of its own, Keras alone after them (TensorFlow's process keeps a "
+             "core busy even between its runs); each cell is seconds and, in brackets, "
              "fastconv's time as a fraction of that framework's (below 1: fastconv is faster).", "",
              "| workload | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for workload, result in rows:
@@ -266,13 +317,11 @@ def main(argv=None):
                         help="which rows to time (the --grid row is separate)")
     parser.add_argument("--markdown", help="write the table into this file (its e2e section)")
     args = parser.parse_args(argv)
-    if "keras" in (args.frameworks or ["keras"]):
-        limit_keras_threads(args.threads)
-    print(machine_description(args.threads), flush=True)
-    rows = run(args.threads, args.images, tuple(args.batch), args.digits_epochs, args.repeats, args.grid, args.frameworks,
-               tuple(args.workloads))
+    rows, description = run(args.threads, args.images, tuple(args.batch), args.digits_epochs, args.repeats, args.grid,
+                            args.frameworks, tuple(args.workloads))
+    print(description, flush=True)
     if args.markdown:
-        write_section(args.markdown, markdown(rows, args.threads), "e2e")
+        write_section(args.markdown, markdown(rows, description), "e2e")
     return 0
 
 

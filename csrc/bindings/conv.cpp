@@ -19,6 +19,35 @@ Conv2DParams params_for(index_t n, index_t h, index_t w, index_t c, index_t oc, 
                             dilation[1], groups, relu);
 }
 
+// The bias of p's convolution when one is given (kept alive by `keep`), else null.
+template <typename T>
+const T* checked_bias(const py::object& bias_in, const Conv2DParams& p, py::array& keep) {
+  if (bias_in.is_none()) return nullptr;
+  keep = bias_in.cast<py::array>();
+  const T* bp = checked_data<T>(keep, "b", 1);
+  FC_CHECK(dim(keep, 0) == p.oc, "conv2d: b has ", dim(keep, 0), " elements, expected OC = ", p.oc);
+  return bp;
+}
+
+// New dw (KH, KW, CG, OC) and, when asked for, db (OC) arrays; tuple() is what the bindings return.
+template <typename T>
+struct WeightGrads {
+  py::array_t<T> dw;
+  py::object db = py::none();
+  T* dwp;
+  T* dbp = nullptr;
+
+  WeightGrads(const Conv2DParams& p, bool need_bias) : dw(new_array<T>({p.kh, p.kw, p.cg(), p.oc})) {
+    dwp = mutable_data(dw);
+    if (need_bias) {
+      auto b = new_array<T>({p.oc});
+      dbp = mutable_data(b);
+      db = b;
+    }
+  }
+  py::tuple tuple() const { return py::make_tuple(dw, db); }
+};
+
 template <typename T>
 py::array forward_impl(const py::array& x, const py::array& w, py::object bias_in, const Pair& strides,
                        const Pads& pads, const Pair& dilation, index_t groups, bool relu, const std::string& algorithm) {
@@ -27,13 +56,8 @@ py::array forward_impl(const py::array& x, const py::array& w, py::object bias_i
   const Conv2DParams p = params_for(dim(x, 0), dim(x, 1), dim(x, 2), dim(x, 3), dim(w, 3), dim(w, 0), dim(w, 1),
                                     strides, pads, dilation, groups, relu);
   FC_CHECK(dim(w, 2) == p.cg(), "conv2d: w has ", dim(w, 2), " input channels per group, x has C/groups = ", p.cg());
-  const T* bp = nullptr;
   py::array bias;
-  if (!bias_in.is_none()) {
-    bias = bias_in.cast<py::array>();
-    bp = checked_data<T>(bias, "b", 1);
-    FC_CHECK(dim(bias, 0) == p.oc, "conv2d: b has ", dim(bias, 0), " elements, expected OC = ", p.oc);
-  }
+  const T* bp = checked_bias<T>(bias_in, p, bias);
   const ConvAlgorithm algo = parse_conv_algorithm(algorithm.c_str());
   auto y = new_array<T>({p.n, p.oh, p.ow, p.oc});
   T* yp = mutable_data(y);
@@ -56,13 +80,8 @@ py::tuple forward_maxpool_impl(const py::array& x, const py::array& w, py::objec
   FC_CHECK(dim(w, 2) == p.cg(), "conv2d: w has ", dim(w, 2), " input channels per group, x has C/groups = ", p.cg());
   const Pool2DParams q = make_pool2d_params(p.n, p.oh, p.ow, p.oc, pool[0], pool[1], pool_strides[0], pool_strides[1],
                                             pad_h(pool_pads), pad_w(pool_pads), false);
-  const T* bp = nullptr;
   py::array bias;
-  if (!bias_in.is_none()) {
-    bias = bias_in.cast<py::array>();
-    bp = checked_data<T>(bias, "b", 1);
-    FC_CHECK(dim(bias, 0) == p.oc, "conv2d: b has ", dim(bias, 0), " elements, expected OC = ", p.oc);
-  }
+  const T* bp = checked_bias<T>(bias_in, p, bias);
   auto pooled = new_array<T>({q.n, q.oh, q.ow, q.c});
   auto argmax = new_array<index_t>({q.n, q.oh, q.ow, q.c});
   T* yp = mutable_data(pooled);
@@ -106,20 +125,14 @@ py::tuple backward_weight_impl(const py::array& dy, const py::array& x, const Pa
   FC_CHECK(dim(dy, 0) == p.n && dim(dy, 1) == p.oh && dim(dy, 2) == p.ow,
            "conv2d_backward: dy must be (", p.n, ", ", p.oh, ", ", p.ow, ", OC)");
   const ConvAlgorithm algo = parse_conv_algorithm(algorithm.c_str());
-  auto dw = new_array<T>({p.kh, p.kw, p.cg(), p.oc});
-  py::object db_obj = py::none();
-  T* dbp = nullptr;
-  if (need_bias) {
-    auto db = new_array<T>({p.oc});
-    dbp = mutable_data(db);
-    db_obj = db;
-  }
-  T* dwp = mutable_data(dw);
+  WeightGrads<T> grads(p, need_bias);
+  T* dwp = grads.dwp;
+  T* dbp = grads.dbp;
   {
     py::gil_scoped_release release;
     conv2d_backward_weight<T>(dwp, dbp, dyp, xp, p, algo);
   }
-  return py::make_tuple(dw, db_obj);
+  return grads.tuple();
 }
 
 // The weight gradient of a convolution followed by max pooling, from the pooled output's gradient
@@ -149,15 +162,9 @@ py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array
     FC_CHECK(dim(dpooled, i) == want && dim(argmax, i) == want && (!yp || dim(relu_y, i) == want),
              "conv2d_backward: the pooled dy, argmax and y must be (", q.n, ", ", q.oh, ", ", q.ow, ", ", q.c, ")");
   }
-  auto dw = new_array<T>({p.kh, p.kw, p.cg(), p.oc});
-  py::object db_obj = py::none();
-  T* dbp = nullptr;
-  if (need_bias) {
-    auto db = new_array<T>({p.oc});
-    dbp = mutable_data(db);
-    db_obj = db;
-  }
-  T* dwp = mutable_data(dw);
+  WeightGrads<T> grads(p, need_bias);
+  T* dwp = grads.dwp;
+  T* dbp = grads.dbp;
   index_t skipped = 0;
   {
     py::gil_scoped_release release;
@@ -179,7 +186,7 @@ py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array
     for (index_t i = 0; i < count; ++i)
       FC_CHECK(ap[i] >= 0 && ap[i] < plane, "conv2d_backward: argmax holds ", ap[i], ", outside [0, ", plane, ")");
   }
-  return py::make_tuple(dw, db_obj);
+  return grads.tuple();
 }
 
 // Both gradients in one call: dy is taken through the fused ReLU first (when y, the forward

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "core/parallel.h"
 #include "core/threads.h"
@@ -14,11 +15,17 @@ namespace {
 // exp dominates: count ~20 flops an element so only large batches use threads.
 int softmax_threads(index_t n, index_t c) { return threads_for_work(20.0 * static_cast<double>(n) * c); }
 
+// out[j] = exp(z[j] - m) for the row's maximum m (so no exp overflows); returns m and the sum.
 template <typename T>
-T row_max(const T* z, index_t c) {
+std::pair<T, T> shifted_exp(T* out, const T* z, index_t c) {
   T m = z[0];
   for (index_t j = 1; j < c; ++j) m = std::max(m, z[j]);
-  return m;
+  T sum = 0;
+  for (index_t j = 0; j < c; ++j) {
+    out[j] = std::exp(z[j] - m);
+    sum += out[j];
+  }
+  return {m, sum};
 }
 }  // namespace
 
@@ -29,12 +36,7 @@ void softmax_rows(T* p, const T* z, index_t n, index_t c) {
     for (index_t i = r0; i < r1; ++i) {
       const T* zi = z + i * c;
       T* pi = p + i * c;
-      const T m = row_max(zi, c);
-      T sum = 0;
-      for (index_t j = 0; j < c; ++j) {
-        pi[j] = std::exp(zi[j] - m);
-        sum += pi[j];
-      }
+      const T sum = shifted_exp(pi, zi, c).second;
       for (index_t j = 0; j < c; ++j) pi[j] /= sum;
     }
   });
@@ -51,12 +53,7 @@ void softmax_cross_entropy(T* loss, T* grad, const T* z, const T* y, index_t n, 
       const T* zi = z + i * c;
       const T* yi = y + i * c;
       T* gi = grad + i * c;
-      const T m = row_max(zi, c);
-      T sum = 0;
-      for (index_t j = 0; j < c; ++j) {
-        gi[j] = std::exp(zi[j] - m);
-        sum += gi[j];
-      }
+      const auto [m, sum] = shifted_exp(gi, zi, c);
       const T lse = std::log(sum);
       T l = 0, total = 0;
       for (index_t j = 0; j < c; ++j) {

@@ -171,13 +171,8 @@ py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array
     if (backward_weight_maxpool_fuses<T>(p)) {
       skipped = conv2d_backward_weight_direct_maxpool<T>(dwp, dbp, dyp, ap, yp, xp, p, q);
     } else {
-      std::vector<T> masked;
-      if (yp) {
-        masked.resize(static_cast<std::size_t>(checked_mul(q.n, q.oh, q.ow, q.c)));
-        relu_backward<T>(masked.data(), dyp, yp, static_cast<index_t>(masked.size()));
-      }
       std::vector<T> dense(static_cast<std::size_t>(checked_mul(p.n, p.oh, p.ow, p.oc)));
-      skipped = maxpool2d_backward<T>(dense.data(), yp ? masked.data() : dyp, ap, q);
+      skipped = maxpool2d_backward<T>(dense.data(), dyp, ap, yp, q);
       if (skipped == 0) conv2d_backward_weight<T>(dwp, dbp, dense.data(), xp, p, ConvAlgorithm::automatic);
     }
   }

@@ -33,15 +33,23 @@ py::object max_forward_impl(const py::array& x, const Pair& pool, const Pair& st
 }
 
 template <typename T>
-py::array max_backward_impl(const py::array& dy, const py::array& argmax, const std::array<index_t, 4>& x_shape,
-                            const Pair& pool, const Pair& strides, const Pads& pads, bool reference) {
+py::array max_backward_impl(const py::array& dy, const py::array& argmax, const py::object& relu_y_in,
+                            const std::array<index_t, 4>& x_shape, const Pair& pool, const Pair& strides,
+                            const Pads& pads, bool reference) {
   const T* dyp = checked_data<T>(dy, "dy", 4);
   const index_t* ap = checked_data<index_t>(argmax, "argmax", 4);
+  py::array relu_y;
+  const T* ryp = nullptr;
+  if (!relu_y_in.is_none()) {
+    relu_y = relu_y_in.cast<py::array>();
+    ryp = checked_data<T>(relu_y, "relu_y", 4);
+  }
   const Pool2DParams p = params_for(x_shape[0], x_shape[1], x_shape[2], x_shape[3], pool, strides, pads, false);
   for (int i = 0; i < 4; ++i) {
     const index_t want = std::array<index_t, 4>{p.n, p.oh, p.ow, p.c}[i];
-    FC_CHECK(dim(dy, i) == want && dim(argmax, i) == want, "max_pool2d_backward: dy and argmax must be (", p.n, ", ",
-             p.oh, ", ", p.ow, ", ", p.c, ")");
+    FC_CHECK(dim(dy, i) == want && dim(argmax, i) == want && (!ryp || dim(relu_y, i) == want),
+             "max_pool2d_backward: dy, argmax", ryp ? " and relu_y" : "", " must be (", p.n, ", ", p.oh, ", ", p.ow,
+             ", ", p.c, ")");
   }
   // An argmax outside each image's H * W plane would write out of bounds: checked before the
   // reference runs; the kernel skips and counts such entries, so it is checked only when some were.
@@ -57,9 +65,9 @@ py::array max_backward_impl(const py::array& dy, const py::array& argmax, const 
   {
     py::gil_scoped_release release;
     if (reference)
-      maxpool2d_backward_reference<T>(dxp, dyp, ap, p);
+      maxpool2d_backward_reference<T>(dxp, dyp, ap, ryp, p);
     else
-      skipped = maxpool2d_backward<T>(dxp, dyp, ap, p);
+      skipped = maxpool2d_backward<T>(dxp, dyp, ap, ryp, p);
   }
   if (skipped > 0) check_argmax();
   return std::move(dx);
@@ -111,13 +119,15 @@ void register_pool(py::module_& m) {
     });
   }, py::arg("x"), py::arg("pool"), py::arg("strides"), py::arg("pads"), py::arg("return_argmax") = false,
      py::arg("reference") = false);
+  // relu_y: the pooled output, when the pool's input is a ReLU's output: dx is then the gradient
+  // w.r.t. the ReLU's input (only the dy whose y is positive pass).
   m.def("max_pool2d_backward", [](const py::array& dy, const py::array& argmax, std::array<index_t, 4> x_shape,
-                                  Pair pool, Pair strides, Pads pads, bool reference) {
+                                  Pair pool, Pair strides, Pads pads, bool reference, py::object relu_y) {
     return dispatch_float(dy, "max_pool2d_backward", [&](auto t) {
-      return max_backward_impl<decltype(t)>(dy, argmax, x_shape, pool, strides, pads, reference);
+      return max_backward_impl<decltype(t)>(dy, argmax, relu_y, x_shape, pool, strides, pads, reference);
     });
   }, py::arg("dy"), py::arg("argmax"), py::arg("x_shape"), py::arg("pool"), py::arg("strides"), py::arg("pads"),
-     py::arg("reference") = false);
+     py::arg("reference") = false, py::arg("relu_y") = py::none());
   m.def("avg_pool2d_forward", [](const py::array& x, Pair pool, Pair strides, Pads pads, bool count_include_pad,
                                  bool reference) {
     return dispatch_float(x, "avg_pool2d", [&](auto t) {

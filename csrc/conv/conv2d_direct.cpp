@@ -629,33 +629,6 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
   });
 }
 
-namespace {
-
-// max_backward_images with the ReLU's mask: dx = 0, then dx[argmax] += dy where the pooled
-// output y (the window's maximum, a ReLU output) is positive. Returns the argmax entries skipped
-// for lying outside their image.
-template <typename T>
-index_t scatter_relu_masked(T* dx, const T* dy, const index_t* argmax, const T* y, const Pool2DParams& q) {
-  const index_t image = q.h * q.w * q.c, outputs = q.oh * q.ow * q.c, plane = q.h * q.w;
-  std::fill(dx, dx + q.n * image, T(0));
-  index_t skipped = 0;
-  for (index_t n = 0; n < q.n; ++n) {
-    T* dxn = dx + n * image;
-    for (index_t o = 0; o < outputs; o += q.c)
-      for (index_t ci = 0; ci < q.c; ++ci) {
-        const index_t i = n * outputs + o + ci, a = argmax[i];
-        const T g = dy[i];  // loaded unconditionally: a branch on y's sign mispredicts half the time
-        if (a >= 0 && a < plane)
-          dxn[a * q.c + ci] += y[i] > T(0) ? g : T(0);
-        else
-          ++skipped;
-      }
-  }
-  return skipped;
-}
-
-}  // namespace
-
 template <typename T>
 bool backward_weight_maxpool_fuses(const Conv2DParams& p) {
   return p.cg() < select_wgrad_kernel<T>(p.cg()).mr && p.g == 1 && p.n > 0;
@@ -677,6 +650,9 @@ index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, co
   T* buffers = scratch<T>(Scratch::conv_pooled, checked_mul(threads, per_group, image_size));
   std::vector<index_t> skipped(static_cast<std::size_t>(threads), 0);
   const PoolKernels<T>& pool = pool_kernels<T>();
+  // Disjoint windows write each cell of the buffer once (no zero pass, no scatter); not on
+  // generic, as in maxpool2d_backward.
+  const bool disjoint = q.sh >= q.kh && q.sw >= q.kw && pool.isa != Isa::generic;
   const index_t kc_max = packed.kernel.kc;
   packed.reduce(dw, db_separate ? nullptr : db, parts, threads,
                 [&](index_t part, T* partial, int tid, T* patches, const T** ptrs) {
@@ -688,11 +664,14 @@ index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, co
       const index_t n1 = std::min(n_end, n0 + per_group);
       Pool2DParams group = q;
       group.n = n1 - n0;
-      skipped[static_cast<std::size_t>(tid)] +=
-          relu_y ? scatter_relu_masked(buffer, dpooled + n0 * pooled_image, argmax + n0 * pooled_image,
-                                       relu_y + n0 * pooled_image, group)
-                 : pool.max_backward_images(buffer, dpooled + n0 * pooled_image, argmax + n0 * pooled_image, group,
-                                            0, group.n);
+      const T* dy_group = dpooled + n0 * pooled_image;
+      const index_t* argmax_group = argmax + n0 * pooled_image;
+      const T* relu_group = relu_y ? relu_y + n0 * pooled_image : nullptr;
+      // The scatter when some argmax names no cell of its window (indices not from the forward).
+      if (!disjoint || pool.max_backward_disjoint_rows(buffer, dy_group, argmax_group, relu_group, group, 0,
+                                                       group.n * q.h) != group.n * pooled_image)
+        skipped[static_cast<std::size_t>(tid)] +=
+            pool.max_backward_images(buffer, dy_group, argmax_group, relu_group, group, 0, group.n);
       const index_t m_begin = n0 * image_pixels, m_end = n1 * image_pixels;
       for (index_t m0 = m_begin; m0 < m_end; m0 += kc_max, first = false)
         packed.chunk(partial, buffer + (m0 - m_begin) * p.oc, m0, std::min(kc_max, m_end - m0), !first, patches, ptrs,

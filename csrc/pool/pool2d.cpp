@@ -60,18 +60,18 @@ void maxpool2d_forward(T* y, index_t* argmax, const T* x, const Pool2DParams& p)
 }
 
 template <typename T>
-index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p) {
+index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p) {
   const auto& k = pool_kernels<T>();
   const int threads = pool_threads(p);
   // Disjoint windows write dx once; not on generic, whose SSE2 has no 64-bit compare for argmax.
   if (p.sh >= p.kh && p.sw >= p.kw && k.isa != Isa::generic) {
     const index_t hits = parallel_count(p.n * p.h, threads, [&](index_t r0, index_t r1) {
-      return k.max_backward_disjoint_rows(dx, dy, argmax, p, r0, r1);
+      return k.max_backward_disjoint_rows(dx, dy, argmax, relu_y, p, r0, r1);
     });
     if (hits == p.n * p.oh * p.ow * p.c) return 0;
   }
   return parallel_count(p.n, threads, [&](index_t n0, index_t n1) {
-    return k.max_backward_images(dx, dy, argmax, p, n0, n1);
+    return k.max_backward_images(dx, dy, argmax, relu_y, p, n0, n1);
   });
 }
 
@@ -89,7 +89,7 @@ void avgpool2d_backward(T* dx, const T* dy, const Pool2DParams& p) {
 
 #define FASTCONV_INSTANTIATE(T)                                                                 \
   template void maxpool2d_forward<T>(T*, index_t*, const T*, const Pool2DParams&);             \
-  template index_t maxpool2d_backward<T>(T*, const T*, const index_t*, const Pool2DParams&);   \
+  template index_t maxpool2d_backward<T>(T*, const T*, const index_t*, const T*, const Pool2DParams&); \
   template void avgpool2d_forward<T>(T*, const T*, const Pool2DParams&);                       \
   template void avgpool2d_backward<T>(T*, const T*, const Pool2DParams&);
 FASTCONV_INSTANTIATE(float)

@@ -25,9 +25,10 @@ Pool2DParams make_pool2d_params(index_t n, index_t h, index_t w, index_t c, inde
 template <typename T>
 void maxpool2d_forward(T* y, index_t* argmax, const T* x, const Pool2DParams& p);
 // dx = 0, then dx[argmax] += dy (windows may overlap). Skips argmax entries outside [0, H*W) and
-// returns how many it skipped (dx is then not the gradient).
+// returns how many it skipped (dx is then not the gradient). relu_y (may be null): the pooled
+// output of a pool over ReLU outputs; only the dy where it is positive pass (the ReLU's mask).
 template <typename T>
-index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p);
+index_t maxpool2d_backward(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p);
 
 template <typename T>
 void avgpool2d_forward(T* y, const T* x, const Pool2DParams& p);
@@ -38,7 +39,7 @@ void avgpool2d_backward(T* dx, const T* dy, const Pool2DParams& p);
 template <typename T>
 void maxpool2d_forward_reference(T* y, index_t* argmax, const T* x, const Pool2DParams& p);
 template <typename T>
-void maxpool2d_backward_reference(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p);
+void maxpool2d_backward_reference(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p);
 template <typename T>
 void avgpool2d_forward_reference(T* y, const T* x, const Pool2DParams& p);
 template <typename T>

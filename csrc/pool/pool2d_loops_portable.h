@@ -67,17 +67,54 @@ inline void max_window_blocks(T* yo, index_t* ao, const T* xn, const Pool2DParam
   if constexpr (CB > 1) max_window_blocks<T, I, kArg, CB / 2>(yo, ao, xn, p, win, c0);
 }
 
+// A whole 2x2 window inside the input: its cells written out and one loop over all channels,
+// which the compiler vectorises with no per-cell loop overhead. Same cells, order and result as
+// max_window; the running maximum is a number exactly while every cell so far is one, which is
+// tracked on its own (a test of the maximum itself after a select stops GCC vectorising).
+template <typename T, typename I, bool kArg>
+inline void max_window_2x2(T* __restrict yo, index_t* __restrict ao, const T* __restrict xn, const Pool2DParams& p,
+                           const Window& win) {
+  const index_t c = p.c;
+  const T* x00 = xn + (win.h0 * p.w + win.w0) * c;
+  const T* x10 = x00 + p.w * c;
+  const I at = static_cast<I>(win.h0 * p.w + win.w0), w = static_cast<I>(p.w);
+  for (index_t ci = 0; ci < c; ++ci) {
+    const T v00 = x00[ci], v01 = x00[c + ci], v10 = x10[ci], v11 = x10[c + ci];
+    T best = v00;
+    I arg = at;
+    bool numbers = v00 == v00;
+    bool take = ((v01 > best) | (v01 != v01)) & numbers;
+    best = take ? v01 : best;
+    arg = take ? at + 1 : arg;
+    numbers &= v01 == v01;
+    take = ((v10 > best) | (v10 != v10)) & numbers;
+    best = take ? v10 : best;
+    arg = take ? at + w : arg;
+    numbers &= v10 == v10;
+    take = ((v11 > best) | (v11 != v11)) & numbers;
+    yo[ci] = take ? v11 : best;
+    if constexpr (kArg) ao[ci] = take ? at + w + 1 : arg;
+  }
+}
+
 template <typename T, typename I, bool kArg>
 void max_rows_as(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t r0, index_t r1) {
   // One AVX-512 register for every ISA: narrower blocks re-walk the window more often, which
   // measured slower on AVX2 and SSE2 than their loop over a 64-byte block.
   constexpr index_t kBlock = 64 / sizeof(T);
+  const bool pool_2x2 = p.kh == 2 && p.kw == 2;  // the usual pool: its whole windows take max_window_2x2
   for (index_t r = r0; r < r1; ++r) {
     const index_t n = r / p.oh, oh = r % p.oh;
     for (index_t ow = 0; ow < p.ow; ++ow) {
       const index_t o = ((n * p.oh + oh) * p.ow + ow) * p.c;
-      max_window_blocks<T, I, kArg, kBlock>(y + o, kArg ? argmax + o : nullptr, x + n * p.h * p.w * p.c, p,
-                                            window_of(p, oh, ow), 0);
+      const Window win = window_of(p, oh, ow);
+      T* yo = y + o;
+      index_t* ao = kArg ? argmax + o : nullptr;
+      const T* xn = x + n * p.h * p.w * p.c;
+      if (pool_2x2 && win.h1 - win.h0 == 2 && win.w1 - win.w0 == 2)
+        max_window_2x2<T, I, kArg>(yo, ao, xn, p, win);
+      else
+        max_window_blocks<T, I, kArg, kBlock>(yo, ao, xn, p, win, 0);
     }
   }
 }
@@ -94,8 +131,11 @@ void max_rows(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t 
 
 // Scatters each image: dx = 0, then dx[argmax] += dy. Skips argmax entries outside [0, H*W) and
 // returns how many it skipped, so the caller can raise without checking them all beforehand.
-template <typename T>
-index_t max_backward_images(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p, index_t n0, index_t n1) {
+// With kRelu, only where the pooled output y is positive: the gradient through a ReLU before the
+// pool (a window's maximum is the ReLU's output there), without a pass over the large tensor.
+template <typename T, bool kRelu>
+index_t max_backward_images_as(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p,
+                               index_t n0, index_t n1) {
   const index_t image = p.h * p.w * p.c, outputs = p.oh * p.ow * p.c, plane = p.h * p.w;
   index_t skipped = 0;
   for (index_t n = n0; n < n1; ++n) {
@@ -106,8 +146,11 @@ index_t max_backward_images(T* dx, const T* dy, const index_t* argmax, const Poo
     for (index_t o = 0; o < outputs; o += p.c)
       for (index_t ci = 0; ci < p.c; ++ci) {
         const index_t a = an[o + ci];
+        T g = dyn[o + ci];
+        // A select, not a branch: the sign of y is a coin toss.
+        if constexpr (kRelu) g = relu_y[n * outputs + o + ci] > T(0) ? g : T(0);
         if (a >= 0 && a < plane)
-          dxn[a * p.c + ci] += dyn[o + ci];
+          dxn[a * p.c + ci] += g;
         else
           ++skipped;
       }
@@ -115,14 +158,66 @@ index_t max_backward_images(T* dx, const T* dy, const index_t* argmax, const Poo
   return skipped;
 }
 
+template <typename T>
+index_t max_backward_images(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p,
+                            index_t n0, index_t n1) {
+  return relu_y ? max_backward_images_as<T, true>(dx, dy, argmax, relu_y, p, n0, n1)
+                : max_backward_images_as<T, false>(dx, dy, argmax, relu_y, p, n0, n1);
+}
+
+// One whole 2x2 window's four dx cells (rows d0 and d1 = d0 + W*C) from its argmax relative to
+// the top-left cell, in one loop over the channels. Returns how many argmax entries named a cell.
+// The pointers are parameters so that their __restrict holds (GCC ignores it on local pointers
+// and gives up on the run-time alias checks of six streams).
+template <typename T, bool kRelu>
+index_t max_backward_window_2x2(T* __restrict d00, T* __restrict d01, T* __restrict d10, T* __restrict d11,
+                                const T* __restrict g, const T* __restrict ry, const index_t* __restrict ao,
+                                index_t c, index_t at, index_t w) {
+  index_t hits = 0;
+  for (index_t ci = 0; ci < c; ++ci) {
+    const index_t a = ao[ci];
+    bool pass = true;
+    if constexpr (kRelu) pass = ry[ci] > T(0);
+    const bool m00 = a == at, m01 = a == at + 1, m10 = a == at + w, m11 = a == at + w + 1;
+    d00[ci] = m00 & pass ? g[ci] : T(0);
+    d01[ci] = m01 & pass ? g[ci] : T(0);
+    d10[ci] = m10 & pass ? g[ci] : T(0);
+    d11[ci] = m11 & pass ? g[ci] : T(0);
+    hits += m00 | m01 | m10 | m11;
+  }
+  return hits;
+}
+
+// Both dx rows under one row of whole 2x2 windows (KH = KW = SH = SW = 2, no padding: the usual
+// pool), each argmax, dy and y read once and no per-cell loop. As max_backward_disjoint_rows_as.
+template <typename T, bool kRelu>
+index_t max_backward_rows_2x2(T* top, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p,
+                              index_t o_row, index_t ih) {
+  const index_t c = p.c, row = p.w * c;
+  index_t hits = 0;
+  for (index_t ow = 0; ow < p.ow; ++ow) {
+    const index_t o = (o_row * p.ow + ow) * c;
+    T* d00 = top + 2 * ow * c;
+    hits += max_backward_window_2x2<T, kRelu>(d00, d00 + c, d00 + row, d00 + row + c, dy + o,
+                                              kRelu ? relu_y + o : nullptr, argmax + o, c, ih * p.w + 2 * ow, p.w);
+  }
+  for (index_t i = 2 * p.ow * c; i < row; ++i) top[i] = top[row + i] = T(0);  // columns no window covers
+  return hits;
+}
+
 // Disjoint windows (SH >= KH, SW >= KW) over input rows [r0, r1) of the flattened (n, ih): each dx
 // cell is written once, in memory order, with no zero pass: dy where its window's argmax names
-// the cell, else 0. Returns how many argmax entries named a cell; when some name none (indices
-// not from the forward), the caller redoes the work with the scatter.
-template <typename T>
-index_t max_backward_disjoint_rows(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p, index_t r0,
-                                   index_t r1) {
+// the cell (and, with kRelu, the pooled y is positive), else 0. Returns how many argmax entries
+// named a cell; when some name none (indices not from the forward), the caller redoes the work
+// with the scatter.
+template <typename T, bool kRelu>
+index_t max_backward_disjoint_rows_as(T* dx, const T* dy, const index_t* argmax, const T* relu_y,
+                                      const Pool2DParams& p, index_t r0, index_t r1) {
   const index_t c = p.c;
+  // 2x2 windows, stride 2, every one whole along W: pairs of rows inside the image take the loop of
+  // their own (a window clipped by the bottom padding has one row, which the general loop takes).
+  const bool whole_2x2 = p.kh == 2 && p.kw == 2 && p.sh == 2 && p.sw == 2 && p.pt == 0 && p.pl == 0 &&
+                         2 * p.ow <= p.w;
   index_t hits = 0;
   for (index_t r = r0; r < r1; ++r) {
     const index_t n = r / p.h, ih = r % p.h;
@@ -132,6 +227,11 @@ index_t max_backward_disjoint_rows(T* dx, const T* dy, const index_t* argmax, co
       for (index_t i = 0; i < p.w * c; ++i) row[i] = T(0);
       continue;
     }
+    if (whole_2x2 && ih % 2 == 0 && ih + 1 < p.h && r + 1 < r1) {
+      hits += max_backward_rows_2x2<T, kRelu>(row, dy, argmax, relu_y, p, n * p.oh + oh, ih);
+      ++r;  // its row too
+      continue;
+    }
     index_t done = 0;  // columns of this row written so far
     for (index_t ow = 0; ow < p.ow; ++ow) {
       const Window win = window_of(p, oh, ow);
@@ -139,12 +239,15 @@ index_t max_backward_disjoint_rows(T* dx, const T* dy, const index_t* argmax, co
       const index_t o = ((n * p.oh + oh) * p.ow + ow) * c;
       const index_t* __restrict ao = argmax + o;
       const T* __restrict g = dy + o;
+      const T* __restrict ry = kRelu ? relu_y + o : nullptr;
       for (index_t iw = win.w0; iw < win.w1; ++iw) {
         const index_t at = ih * p.w + iw;
         T* __restrict d = row + iw * c;
         for (index_t ci = 0; ci < c; ++ci) {
           const bool mine = ao[ci] == at;
-          d[ci] = mine ? g[ci] : T(0);
+          bool pass = mine;
+          if constexpr (kRelu) pass = mine & (ry[ci] > T(0));
+          d[ci] = pass ? g[ci] : T(0);
           hits += mine;
         }
       }
@@ -153,6 +256,13 @@ index_t max_backward_disjoint_rows(T* dx, const T* dy, const index_t* argmax, co
     for (index_t i = done * c; i < p.w * c; ++i) row[i] = T(0);
   }
   return hits;
+}
+
+template <typename T>
+index_t max_backward_disjoint_rows(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p,
+                                   index_t r0, index_t r1) {
+  return relu_y ? max_backward_disjoint_rows_as<T, true>(dx, dy, argmax, relu_y, p, r0, r1)
+                : max_backward_disjoint_rows_as<T, false>(dx, dy, argmax, relu_y, p, r0, r1);
 }
 
 template <typename T>

@@ -34,13 +34,13 @@ void maxpool2d_forward_reference(T* y, index_t* argmax, const T* x, const Pool2D
 }
 
 template <typename T>
-void maxpool2d_backward_reference(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p) {
+void maxpool2d_backward_reference(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p) {
   std::fill(dx, dx + p.n * p.h * p.w * p.c, T(0));
   for (index_t n = 0; n < p.n; ++n)
     for (index_t o = 0; o < p.oh * p.ow; ++o)
       for (index_t c = 0; c < p.c; ++c) {
         const index_t i = (n * p.oh * p.ow + o) * p.c + c;
-        if (argmax[i] >= 0) dx[(n * p.h * p.w + argmax[i]) * p.c + c] += dy[i];
+        if (argmax[i] >= 0 && (!relu_y || relu_y[i] > T(0))) dx[(n * p.h * p.w + argmax[i]) * p.c + c] += dy[i];
       }
 }
 
@@ -95,7 +95,7 @@ void avgpool2d_backward_reference(T* dx, const T* dy, const Pool2DParams& p) {
 
 #define FASTCONV_INSTANTIATE(T)                                                                          \
   template void maxpool2d_forward_reference<T>(T*, index_t*, const T*, const Pool2DParams&);            \
-  template void maxpool2d_backward_reference<T>(T*, const T*, const index_t*, const Pool2DParams&);     \
+  template void maxpool2d_backward_reference<T>(T*, const T*, const index_t*, const T*, const Pool2DParams&);     \
   template void avgpool2d_forward_reference<T>(T*, const T*, const Pool2DParams&);                      \
   template void avgpool2d_backward_reference<T>(T*, const T*, const Pool2DParams&);
 FASTCONV_INSTANTIATE(float)

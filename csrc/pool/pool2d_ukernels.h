@@ -8,16 +8,17 @@
 namespace fastconv {
 
 // Rows are flattened (n, oh) output rows [r0, r1), or (n, ih) input rows for the disjoint-window
-// backward; images are [n0, n1).
+// backward; images are [n0, n1). relu_y, when not null, is the pooled output of a pool over ReLU
+// outputs: the max backwards then pass only the gradients whose y is positive (the ReLU's mask).
 template <typename T>
 struct PoolKernels {
   const char* name;
   Isa isa;
   void (*max_rows)(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t r0, index_t r1);
-  index_t (*max_backward_images)(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p, index_t n0,
-                                 index_t n1);
-  index_t (*max_backward_disjoint_rows)(T* dx, const T* dy, const index_t* argmax, const Pool2DParams& p, index_t r0,
-                                        index_t r1);
+  index_t (*max_backward_images)(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p,
+                                 index_t n0, index_t n1);
+  index_t (*max_backward_disjoint_rows)(T* dx, const T* dy, const index_t* argmax, const T* relu_y,
+                                        const Pool2DParams& p, index_t r0, index_t r1);
   void (*avg_rows)(T* y, const T* x, const Pool2DParams& p, index_t r0, index_t r1);
   void (*avg_backward_images)(T* dx, const T* dy, const Pool2DParams& p, index_t n0, index_t n1);
 };

@@ -61,6 +61,21 @@ def test_max_pool_first_maximum_and_first_nan_win(isa):
     assert np.isnan(y[1, 0, 0, 0]) and arg[1, 0, 0, 0] == 1     # first NaN
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_2x2_every_pattern_of_ties_and_nans(isa, dtype):
+    # Whole 2x2 windows have a loop of their own: every assignment of {1, 2, NaN} to the four
+    # cells is one channel (81, so whole vectors and a tail), against the reference's first
+    # maximum and first NaN.
+    values = np.array(np.meshgrid(*[[1.0, 2.0, np.nan]] * 4, indexing="ij")).reshape(4, -1)
+    x = values.reshape(2, 2, -1)[None].astype(dtype)
+    x = np.concatenate([x, x[..., ::-1]])      # a second image, the channels in the other order
+    y, arg = _core.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0, 0, 0), True, False)
+    ry, rarg = _core.max_pool2d_forward(x, (2, 2), (2, 2), (0, 0, 0, 0), True, True)
+    np.testing.assert_array_equal(y, ry)
+    np.testing.assert_array_equal(arg, rarg)
+    assert set(np.unique(arg)) == {0, 1, 2, 3}
+
+
 def test_max_pool_backward_accumulates_overlapping_windows(isa):
     x = np.zeros((1, 3, 3, 1), np.float32)
     x[0, 1, 1, 0] = 9.0  # the centre wins all four overlapping 2x2 windows
@@ -78,6 +93,33 @@ def test_max_pool_backward_with_foreign_indices_matches_reference(isa, rng, shap
     dy = rng.integers(-3, 4, y.shape).astype(np.float32)
     np.testing.assert_array_equal(_core.max_pool2d_backward(dy, arg, shape, pool, strides, pads),
                                   _core.max_pool2d_backward(dy, arg, shape, pool, strides, pads, True))
+
+
+@pytest.mark.parametrize("foreign", [False, True], ids=["forward_indices", "foreign_indices"])
+@pytest.mark.parametrize("shape,pool,strides,pads", PROBLEMS, ids=IDS)
+def test_max_pool_backward_through_relu_matches_relu_then_pool(isa, rng, foreign, shape, pool, strides, pads):
+    # relu_y (the pooled output of ReLU outputs) passes only the dy whose y is positive: the same
+    # as masking dy by the ReLU's backward first, on the one-write path and on the scatter.
+    x = np.maximum(rng.integers(-3, 3, shape), 0).astype(np.float32)
+    x[rng.random(shape) < 0.05] = np.nan
+    y, arg = _core.max_pool2d_forward(x, pool, strides, pads, True)
+    if foreign:
+        arg = rng.integers(0, shape[1] * shape[2], y.shape)
+    dy = rng.integers(-3, 4, y.shape).astype(np.float32)
+    masked = _core.relu_backward(dy, y)
+    expected = _core.max_pool2d_backward(masked, arg, shape, pool, strides, pads, True)
+    assert np.any(masked != dy) and np.any(expected != 0)
+    np.testing.assert_array_equal(_core.max_pool2d_backward(dy, arg, shape, pool, strides, pads, False, y), expected)
+    np.testing.assert_array_equal(_core.max_pool2d_backward(dy, arg, shape, pool, strides, pads, True, y), expected)
+
+
+def test_max_pool_backward_refuses_relu_y_of_another_shape(isa):
+    dy, arg = np.ones((1, 2, 2, 3), np.float32), np.zeros((1, 2, 2, 3), np.int64)
+    with pytest.raises(ValueError, match=r"dy, argmax and relu_y must be \(1, 2, 2, 3\)"):
+        _core.max_pool2d_backward(dy, arg, (1, 4, 4, 3), (2, 2), (2, 2), (0, 0, 0, 0), False,
+                                  np.ones((1, 2, 2, 2), np.float32))
+    with pytest.raises(TypeError):
+        _core.max_pool2d_backward(dy, arg, (1, 4, 4, 3), (2, 2), (2, 2), (0, 0, 0, 0), False, np.ones((1, 2, 2, 3)))
 
 
 @pytest.mark.parametrize("bad", [-1, 16])

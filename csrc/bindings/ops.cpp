@@ -1,5 +1,10 @@
 // Bindings of the in-place optimizer updates and the row-wise softmax ops: every array is checked
 // (dtype, C order, writeable, size) before the GIL is released.
+#include <algorithm>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "bindings/common.h"
 #include "ops/optimizers.h"
 #include "ops/softmax.h"
@@ -33,7 +38,7 @@ void sgd_impl(const py::array& param, const py::array& grad, py::object velocity
     v = writable<T>(velocity.cast<py::array>(), "velocity", n);
   }
   py::gil_scoped_release release;
-  sgd_update<T>(p, v, g, n, T(lr), T(momentum), nesterov, T(l2));
+  sgd_update<T>({{p, g, v, nullptr, n}}, T(lr), T(momentum), nesterov, T(l2));
 }
 
 template <typename T>
@@ -45,7 +50,54 @@ void adam_impl(const py::array& param, const py::array& grad, const py::array& m
   T* mp = writable<T>(m, "m", n);
   T* vp = writable<T>(v, "v", n);
   py::gil_scoped_release release;
-  adam_update<T>(p, mp, vp, g, n, T(alpha), T(beta1), T(beta2), T(eps), T(l2));
+  adam_update<T>({{p, g, mp, vp, n}}, T(alpha), T(beta1), T(beta2), T(eps), T(l2));
+}
+
+bool is_float_array(const py::handle& h) {
+  if (!py::isinstance<py::array>(h)) return false;
+  const auto a = py::reinterpret_borrow<py::array>(h);
+  return is_float32(a) || is_float64(a);
+}
+
+// The arrays of a whole model's update (lists of params, grads and of each state slot, or None for
+// an unused slot), when every one is what the engine updates in place as it is: ndarrays of T, C
+// order, the right sizes, the written ones writeable and no two of them overlapping. Nothing when
+// one is not: the caller then updates array by array through the checked path.
+template <typename T>
+std::optional<std::vector<ParamArrays<T>>> engine_arrays(const py::list& params, const py::list& grads, const py::object& firsts,
+                                          const py::object& seconds) {
+  const std::size_t count = params.size();
+  const auto slot = [&](const py::object& slots) -> std::optional<py::list> {
+    if (slots.is_none()) return py::list();
+    if (!py::isinstance<py::list>(slots) || py::len(slots) != count) return std::nullopt;
+    return slots.cast<py::list>();
+  };
+  const auto first = slot(firsts), second = slot(seconds);
+  if (grads.size() != count || !first || !second) return std::nullopt;
+  const auto data = [](const py::handle& h, index_t n, bool written) -> T* {
+    if (!py::isinstance<py::array>(h)) return nullptr;
+    const auto a = py::reinterpret_borrow<py::array>(h);
+    const bool ok = has_dtype<T>(a) && (a.flags() & py::array::c_style) && (!written || a.writeable()) &&
+                    (n < 0 || static_cast<index_t>(a.size()) == n);
+    return ok ? static_cast<T*>(const_cast<void*>(a.data())) : nullptr;
+  };
+  std::vector<ParamArrays<T>> arrays;
+  std::vector<std::pair<const char*, const char*>> written;  // byte ranges, for the overlap test
+  for (std::size_t i = 0; i < count; ++i) {
+    if (!py::isinstance<py::array>(params[i])) return std::nullopt;
+    const index_t n = static_cast<index_t>(py::reinterpret_borrow<py::array>(params[i]).size());
+    ParamArrays<T> a{data(params[i], n, true), data(grads[i], n, false),
+                     first->empty() ? nullptr : data((*first)[i], n, true),
+                     second->empty() ? nullptr : data((*second)[i], n, true), n};
+    if (!a.param || !a.grad || (!first->empty() && !a.first) || (!second->empty() && !a.second)) return std::nullopt;
+    for (T* p : {a.param, a.first, a.second})
+      if (p && n > 0) written.emplace_back(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(p + n));
+    arrays.push_back(a);
+  }
+  std::sort(written.begin(), written.end());
+  for (std::size_t i = 1; i < written.size(); ++i)
+    if (written[i].first < written[i - 1].second) return std::nullopt;
+  return arrays;
 }
 
 // z as (rows, classes) over its last axis.
@@ -105,6 +157,38 @@ void register_ops(py::module_& m) {
     });
   }, py::arg("param"), py::arg("grad"), py::arg("m"), py::arg("v"), py::arg("alpha"), py::arg("beta1"), py::arg("beta2"),
      py::arg("eps"), py::arg("l2"));
+  // A whole model's step in one call: lists of params, grads and state arrays (velocities None
+  // without momentum). Returns False, changing nothing, when some array is not what the engine
+  // updates in place as it is (see engine_arrays); the caller then goes array by array.
+  m.def("sgd_update_many", [](const py::list& params, const py::list& grads, py::object velocities, double lr,
+                              double momentum, bool nesterov, double l2) {
+    if (params.empty()) return true;
+    if (!is_float_array(params[0])) return false;
+    return dispatch_float(params[0].cast<py::array>(), "sgd_update_many", [&](auto t) {
+      using T = decltype(t);
+      if (momentum != 0.0 && velocities.is_none()) return false;
+      const auto arrays = engine_arrays<T>(params, grads, momentum != 0.0 ? velocities : py::none(), py::none());
+      if (!arrays) return false;
+      py::gil_scoped_release release;
+      sgd_update<T>(*arrays, T(lr), T(momentum), nesterov, T(l2));
+      return true;
+    });
+  }, py::arg("params"), py::arg("grads"), py::arg("velocities"), py::arg("lr"), py::arg("momentum"),
+     py::arg("nesterov"), py::arg("l2"));
+  m.def("adam_update_many", [](const py::list& params, const py::list& grads, const py::list& ms, const py::list& vs,
+                               double alpha, double beta1, double beta2, double eps, double l2) {
+    if (params.empty()) return true;
+    if (!is_float_array(params[0])) return false;
+    return dispatch_float(params[0].cast<py::array>(), "adam_update_many", [&](auto t) {
+      using T = decltype(t);
+      const auto arrays = engine_arrays<T>(params, grads, ms, vs);
+      if (!arrays) return false;
+      py::gil_scoped_release release;
+      adam_update<T>(*arrays, T(alpha), T(beta1), T(beta2), T(eps), T(l2));
+      return true;
+    });
+  }, py::arg("params"), py::arg("grads"), py::arg("ms"), py::arg("vs"), py::arg("alpha"), py::arg("beta1"),
+     py::arg("beta2"), py::arg("eps"), py::arg("l2"));
   m.def("softmax", [](const py::array& z) {
     return dispatch_float(z, "softmax", [&](auto t) { return softmax_impl<decltype(t)>(z); });
   }, py::arg("z"));

@@ -1,6 +1,8 @@
 // Threaded, in-place optimizer updates (see optimizers.h) on the active ISA's loops.
 #include "ops/optimizers.h"
 
+#include <algorithm>
+
 #include "core/parallel.h"
 #include "core/threads.h"
 #include "ops/optimizer_kernels.h"
@@ -31,28 +33,44 @@ const OptimizerKernels<double>& kernels<double>() {
     default: return f64_optimizers__generic;
   }
 }
+
+// Runs body(arrays[i], begin, end) over the elements of every array, split over threads as if
+// the arrays were one.
+template <typename T, typename Body>
+void over_arrays(const std::vector<ParamArrays<T>>& arrays, Body&& body) {
+  std::vector<index_t> starts(arrays.size() + 1, 0);  // offsets of the arrays in the concatenation
+  for (std::size_t i = 0; i < arrays.size(); ++i) starts[i + 1] = starts[i] + arrays[i].n;
+  const index_t total = starts.back();
+  parallel_for(total, update_threads(total), [&](index_t begin, index_t end) {
+    for (std::size_t i = 0; i < arrays.size(); ++i) {
+      const index_t lo = std::max(begin, starts[i]), hi = std::min(end, starts[i + 1]);
+      if (lo < hi) body(arrays[i], lo - starts[i], hi - starts[i]);
+    }
+  });
+}
+
 }  // namespace
 
 template <typename T>
-void sgd_update(T* param, T* velocity, const T* grad, index_t n, T lr, T momentum, bool nesterov, T l2) {
+void sgd_update(const std::vector<ParamArrays<T>>& arrays, T lr, T momentum, bool nesterov, T l2) {
   const auto& k = kernels<T>();
-  parallel_for(n, update_threads(n), [&](index_t begin, index_t end) {
-    k.sgd(param, velocity, grad, begin, end, lr, momentum, nesterov, T(2) * l2);
+  over_arrays(arrays, [&](const ParamArrays<T>& a, index_t begin, index_t end) {
+    k.sgd(a.param, a.first, a.grad, begin, end, lr, momentum, nesterov, T(2) * l2);
   });
 }
 
 template <typename T>
-void adam_update(T* param, T* m, T* v, const T* grad, index_t n, T alpha, T beta1, T beta2, T eps, T l2) {
+void adam_update(const std::vector<ParamArrays<T>>& arrays, T alpha, T beta1, T beta2, T eps, T l2) {
   const auto& k = kernels<T>();
-  parallel_for(n, update_threads(n), [&](index_t begin, index_t end) {
-    k.adam(param, m, v, grad, begin, end, alpha, beta1, beta2, eps, T(2) * l2);
+  over_arrays(arrays, [&](const ParamArrays<T>& a, index_t begin, index_t end) {
+    k.adam(a.param, a.first, a.second, a.grad, begin, end, alpha, beta1, beta2, eps, T(2) * l2);
   });
 }
 
-template void sgd_update<float>(float*, float*, const float*, index_t, float, float, bool, float);
-template void sgd_update<double>(double*, double*, const double*, index_t, double, double, bool, double);
-template void adam_update<float>(float*, float*, float*, const float*, index_t, float, float, float, float, float);
-template void adam_update<double>(double*, double*, double*, const double*, index_t, double, double, double, double,
-                                  double);
+#define FASTCONV_INSTANTIATE(T)                                                                    \
+  template void sgd_update<T>(const std::vector<ParamArrays<T>>&, T, T, bool, T);                  \
+  template void adam_update<T>(const std::vector<ParamArrays<T>>&, T, T, T, T, T);
+FASTCONV_INSTANTIATE(float)
+FASTCONV_INSTANTIATE(double)
 
 }  // namespace fastconv

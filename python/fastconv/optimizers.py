@@ -1,9 +1,9 @@
 """Optimizers with Keras 3's update formulas: SGD (momentum, Nesterov), Adam, RMSprop.
 
 ``apply(weights)`` updates each trainable Weight's array in place from its ``grad``: SGD and Adam
-in one engine call per weight (``_core.sgd_update`` / ``adam_update`` when the arrays are already
-what the engine takes, else through ``functional``'s checked versions), RMSprop in NumPy with one
-scratch buffer per weight instead of chains of temporaries. State (slots and iteration count)
+in one engine call for all the weights (``_core.sgd_update_many`` / ``adam_update_many``) when the
+arrays are already what the engine takes, else weight by weight through ``functional``'s checked
+versions; RMSprop in NumPy with one scratch buffer per weight instead of chains of temporaries. State (slots and iteration count)
 round-trips through get_state/set_state for save/load. Not learning-rate schedules.
 """
 
@@ -45,7 +45,9 @@ class Optimizer:
         learning_rate (float): > 0. name (str or None). lr (float): legacy alias of learning_rate.
 
     Subclasses declare ``slot_names`` and implement ``_update(w, g, slots, scratch, hyper)``, where
-    hyper is what ``_hyperparameters()`` returned for this step (checked once per step, not per weight).
+    hyper is what ``_hyperparameters()`` returned for this step (checked once per step, not per
+    weight), and may implement ``_update_all(values, grads, hyper)``: every weight in one go,
+    returning False to have them updated one by one instead.
     """
 
     slot_names = ()
@@ -84,13 +86,19 @@ class Optimizer:
         elif [w.value.shape for w in weights] != self._shapes:
             raise ValueError(f"{type(self).__name__} was built for weights of shapes {self._shapes}, got "
                              f"{[w.value.shape for w in weights]}")
-        self.iterations += 1
-        hyper = self._hyperparameters()
-        for i, w in enumerate(weights):
+        for w in weights:
             if w.grad is None:
                 raise RuntimeError(f"no gradient for {w.name}: run backward before the optimizer step")
+        self.iterations += 1
+        hyper = self._hyperparameters()
+        if self._update_all([w.value for w in weights], [w.grad for w in weights], hyper):
+            return
+        for i, w in enumerate(weights):
             slots = {name: values[i] for name, values in self._slots.items()}
             self._update(w.value, w.grad, slots, self._scratch[i], hyper)
+
+    def _update_all(self, values, grads, hyper):
+        return False
 
     def _hyperparameters(self):
         # Checked at each step: users (and schedules) may set them between steps.
@@ -152,6 +160,10 @@ class SGD(Optimizer):
     def _hyperparameters(self):
         return super()._hyperparameters(), F._finite(self.momentum, "momentum", 0.0, 1.0)
 
+    def _update_all(self, values, grads, hyper):
+        lr, momentum = hyper
+        return _core.sgd_update_many(values, grads, self._slots.get("momentums"), lr, momentum, self.nesterov, 0.0)
+
     def _update(self, w, g, slots, scratch, hyper):
         lr, momentum = hyper
         velocity = slots.get("momentums")
@@ -189,6 +201,10 @@ class Adam(Optimizer):
             return None         # functional.adam_update says what is wrong
         # functional.adam_update's step size, computed once for every weight.
         return lr * np.sqrt(1.0 - b2 ** self.iterations) / (1.0 - b1 ** self.iterations), b1, b2, eps
+
+    def _update_all(self, values, grads, hyper):
+        return hyper is not None and _core.adam_update_many(values, grads, self._slots["momentums"],
+                                                            self._slots["velocities"], *hyper, 0.0)
 
     def _update(self, w, g, slots, scratch, hyper):
         m, v = slots["momentums"], slots["velocities"]

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import fastconv
+from fastconv import _core
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -79,3 +80,79 @@ def test_update_bad_inputs():
         fastconv.adam_update(p, np.zeros(3), np.zeros_like(p), np.zeros_like(p), 1, epsilon=0.0)
     with pytest.raises(ValueError, match="m must match param"):
         fastconv.adam_update(p, np.zeros(3), np.zeros(3), np.zeros_like(p), 1)
+
+
+# A model's whole step in one engine call (the optimizers' fast path) against array by array.
+SIZES = (0, 1, 17, 1003, 90_000)  # empty, tails, and one large enough to be split over threads
+
+
+def _many_arrays(rng, dtype):
+    params = [rng.standard_normal(n).astype(dtype) for n in SIZES]
+    return params, [rng.standard_normal(n).astype(dtype) for n in SIZES], [rng.standard_normal(n).astype(dtype) ** 2
+                                                                           for n in SIZES]
+
+
+@pytest.mark.parametrize("nthreads", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("momentum,nesterov", [(0.0, False), (0.9, False), (0.9, True)])
+def test_sgd_update_many_matches_array_by_array(isa, rng, threads, nthreads, dtype, momentum, nesterov):
+    _core.set_num_threads(nthreads)
+    params, grads, slots = _many_arrays(rng, dtype)
+    expected, expected_slots = [p.copy() for p in params], [s.copy() for s in slots]
+    for p, g, s in zip(expected, grads, expected_slots):
+        _core.sgd_update(p, g, s if momentum else None, 0.1, momentum, nesterov, 1e-3)
+    assert _core.sgd_update_many(params, grads, slots if momentum else None, 0.1, momentum, nesterov, 1e-3)
+    for got, want in zip(params + slots, expected + expected_slots):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(params[-1], _many_arrays(np.random.default_rng(0), dtype)[0][-1])
+
+
+@pytest.mark.parametrize("nthreads", [1, 2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_update_many_matches_array_by_array(isa, rng, threads, nthreads, dtype):
+    _core.set_num_threads(nthreads)
+    params, grads, ms = _many_arrays(rng, dtype)
+    vs = [m * 0.5 for m in ms]
+    expected, expected_m, expected_v = [p.copy() for p in params], [m.copy() for m in ms], [v.copy() for v in vs]
+    for p, g, m, v in zip(expected, grads, expected_m, expected_v):
+        _core.adam_update(p, g, m, v, 0.01, 0.9, 0.999, 1e-7, 1e-3)
+    assert _core.adam_update_many(params, grads, ms, vs, 0.01, 0.9, 0.999, 1e-7, 1e-3)
+    for got, want in zip(params + ms + vs, expected + expected_m + expected_v):
+        np.testing.assert_array_equal(got, want)
+
+
+def _not_for_the_engine():
+    """(what is wrong, how to break a list of params, grads, ms, vs in place)."""
+    def readonly(a):
+        a.flags.writeable = False
+        return a
+
+    def set_item(index, make):
+        return lambda arrays: arrays[index].__setitem__(1, make(arrays[index][1]))
+
+    return [
+        ("a float64 grad for a float32 param", set_item(1, lambda a: a.astype(np.float64))),
+        ("a strided param", set_item(0, lambda a: np.repeat(a, 2)[::2])),
+        ("a read-only param", set_item(0, readonly)),
+        ("a read-only state array", set_item(2, readonly)),
+        ("a grad of another size", set_item(1, lambda a: a[:-1].copy())),
+        ("a grad given as a list", set_item(1, lambda a: a.tolist())),
+        ("the same param twice", lambda arrays: arrays[0].__setitem__(2, arrays[0][1])),
+        ("a state array overlapping a param", lambda arrays: arrays[2].__setitem__(1, arrays[0][1])),
+        ("fewer grads than params", lambda arrays: arrays[1].pop()),
+        ("an integer param first", lambda arrays: arrays[0].__setitem__(0, np.zeros(3, np.int64))),
+    ]
+
+
+@pytest.mark.parametrize("what,breaks", _not_for_the_engine(), ids=[w for w, _ in _not_for_the_engine()])
+def test_update_many_changes_nothing_when_an_array_is_not_for_the_engine(rng, what, breaks):
+    # The optimizers then go array by array through the checked path, which converts or explains.
+    params = [rng.standard_normal(n).astype(np.float32) for n in (5, 7, 9)]
+    arrays = [params, [p * 2 for p in params], [p * 3 for p in params], [p ** 2 for p in params]]
+    breaks(arrays)
+    before = [[np.array(a, copy=True) for a in group] for group in arrays]
+    assert not _core.adam_update_many(*arrays, 0.01, 0.9, 0.999, 1e-7, 0.0)
+    assert not _core.sgd_update_many(arrays[0], arrays[1], arrays[2], 0.1, 0.9, False, 0.0)
+    for group, saved in zip(arrays, before):
+        for a, b in zip(group, saved):
+            np.testing.assert_array_equal(np.asarray(a), b)

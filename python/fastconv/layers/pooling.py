@@ -61,6 +61,10 @@ class MaxPooling2D(_Pooling2D):
     [[5.0, 7.0], [13.0, 15.0]]
     """
 
+    def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
+        super().__init__(pool_size, strides, padding, data_format, **kwargs)
+        self._engine_geometry = {}      # input shape -> F._pool_call's result, for the backward
+
     def forward(self, x, training=False):
         x = self._check_input(x, ndim=4)
         y, indices = F.max_pool2d(x, **self._geometry(), return_indices=True)
@@ -68,8 +72,7 @@ class MaxPooling2D(_Pooling2D):
         return y
 
     def backward(self, dy):
-        x, y, indices = self._cached()
-        return F.max_pool2d_backward(self._check_dy(dy, y.shape), x, **self._geometry(), indices=indices)
+        return self._backward(dy, relu=False)
 
     def backward_through_relu(self, dy):
         """backward for a pool over ReLU outputs, returning the gradient w.r.t. the ReLU's input.
@@ -79,10 +82,22 @@ class MaxPooling2D(_Pooling2D):
         instead of in a pass over the large tensor before pooling. Sequential uses it for
         Conv2D(activation="relu") followed by this layer (see Conv2D.backward_from_preactivation).
         """
+        return self._backward(dy, relu=True)
+
+    def _backward(self, dy, relu):
+        # The engine directly, with F.max_pool2d_backward's geometry checks done once per input shape.
         x, y, indices = self._cached()
-        dy = np.ascontiguousarray(self._check_dy(dy, y.shape))
-        masked = _core.relu_backward(dy, np.ascontiguousarray(y))
-        return F.max_pool2d_backward(masked, x, **self._geometry(), indices=indices)
+        dy = self._check_dy(dy, y.shape)
+        geometry = self._engine_geometry.get(x.shape)
+        if geometry is None:
+            self._engine_geometry.clear()   # keep one shape: a model sees one input shape at a time
+            geometry = self._engine_geometry[x.shape] = F._pool_call("max_pool2d_backward", x.shape,
+                                                                     **self._geometry())
+        fmt, x_shape, pool, strides, pads, _ = geometry
+        nhwc = lambda a: np.ascontiguousarray(F._to_nhwc(a, fmt))  # noqa: E731
+        dx = _core.max_pool2d_backward(nhwc(dy), nhwc(indices), x_shape, pool, strides, pads, False,
+                                       nhwc(y) if relu else None)
+        return F._from_nhwc(dx, fmt)
 
 
 class AveragePooling2D(_Pooling2D):

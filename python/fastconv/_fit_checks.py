@@ -7,10 +7,14 @@ import numpy as np
 
 
 def check_finite(array, name, fn):
-    """ValueError naming the first sample holding NaN or Inf (min/max: no full-size temporary)."""
+    """ValueError naming the first sample holding NaN or Inf, found without a full-size temporary."""
     if array.dtype.kind != "f" or array.size == 0:
         return
-    if np.isfinite(array.min()) and np.isfinite(array.max()):
+    # One pass: a NaN or Inf makes the sum non-finite. So can an overflow of finite values (no
+    # warning for it: the data are fine), which min and max then clear.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(array, axis=None)
+    if np.isfinite(total) or (np.isfinite(array.min()) and np.isfinite(array.max())):
         return
     bad = ~np.isfinite(array.reshape(len(array), -1)).all(axis=1)
     raise ValueError(f"{fn}: {name} holds NaN or Inf values in {int(bad.sum())} of {len(array)} samples (first: "

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastconv
-from fastconv import layers, optimizers
+from fastconv import _fit_checks, layers, optimizers
 from fastconv.models import Sequential
 from fastconv.utils import set_random_seed
 from tests.models.helpers import make_data, make_model
@@ -30,6 +30,20 @@ def test_nan_and_inf_in_the_data_are_refused_up_front(where, value):
         model.fit(x, y, epochs=1, verbose=0)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)  # nothing trained
+
+
+def test_large_finite_data_whose_sum_overflows_is_accepted():
+    # The check's one-pass sum overflows to Inf here; min and max must clear it, quietly.
+    x, y, _ = make_data(40)
+    x[:, 0, 0, 0] = np.finfo(x.dtype).max
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(np.add.reduce(x, axis=None))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        _fit_checks.check_finite(x, "x", "fit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # training on such inputs overflows
+        make_model().fit(x, y, epochs=1, verbose=0, terminate_on_nan=False)
 
 
 def test_nan_in_validation_data_is_refused():

@@ -135,53 +135,102 @@ py::tuple backward_weight_impl(const py::array& dy, const py::array& x, const Pa
   return grads.tuple();
 }
 
-// The weight gradient of a convolution followed by max pooling, from the pooled output's gradient
-// and the pool's argmax (and, for a ReLU convolution, the pooled output, whose mask y > 0 applies);
-// fused where the engine can (few input channels), else through the dense gradient before pooling.
+// The pooled output's gradient, the pool's argmax and (for a ReLU convolution, whose mask y > 0
+// applies) the pooled output, checked against the pool q of p's output.
 template <typename T>
-py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array& argmax, py::object relu_y_in,
+struct PooledGradient {
+  const T* dy;
+  const index_t* argmax;
+  const T* relu_y = nullptr;
+  py::array keep_y;
+
+  PooledGradient(const py::array& dpooled, const py::array& argmax_in, const py::object& relu_y_in,
+                 const Pool2DParams& q)
+      : dy(checked_data<T>(dpooled, "dy", 4)), argmax(checked_data<index_t>(argmax_in, "argmax", 4)) {
+    if (!relu_y_in.is_none()) {
+      keep_y = relu_y_in.cast<py::array>();
+      relu_y = checked_data<T>(keep_y, "y", 4);
+    }
+    for (int i = 0; i < 4; ++i) {
+      const index_t want = std::array<index_t, 4>{q.n, q.oh, q.ow, q.c}[i];
+      FC_CHECK(dim(dpooled, i) == want && dim(argmax_in, i) == want && (!relu_y || dim(keep_y, i) == want),
+               "conv2d_backward: the pooled dy, argmax and y must be (", q.n, ", ", q.oh, ", ", q.ow, ", ", q.c, ")");
+    }
+  }
+
+  // After a kernel skipped `skipped` argmax entries: the ValueError naming one.
+  void check_skipped(index_t skipped, const Pool2DParams& q) const {
+    if (skipped == 0) return;
+    const index_t count = q.n * q.oh * q.ow * q.c, plane = q.h * q.w;
+    for (index_t i = 0; i < count; ++i)
+      FC_CHECK(argmax[i] >= 0 && argmax[i] < plane, "conv2d_backward: argmax holds ", argmax[i], ", outside [0, ",
+               plane, ")");
+  }
+};
+
+Pool2DParams pool_of_output(const Conv2DParams& p, const Pair& pool, const Pair& pool_strides, const Pads& pool_pads) {
+  return make_pool2d_params(p.n, p.oh, p.ow, p.oc, pool[0], pool[1], pool_strides[0], pool_strides[1],
+                            pad_h(pool_pads), pad_w(pool_pads), false);
+}
+
+// The weight gradient of a convolution followed by max pooling, from the pooled gradient: fused
+// where the engine can (few input channels), else through the dense gradient before pooling.
+template <typename T>
+py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array& argmax, py::object relu_y,
                                        const py::array& x,
                                        const Pair& kernel, const Pair& strides, const Pads& pads, const Pair& dilation,
                                        index_t groups, index_t oc, bool need_bias, const Pair& pool,
                                        const Pair& pool_strides, const Pads& pool_pads) {
-  const T* dyp = checked_data<T>(dpooled, "dy", 4);
-  const index_t* ap = checked_data<index_t>(argmax, "argmax", 4);
   const T* xp = checked_data<T>(x, "x", 4);
-  py::array relu_y;
-  const T* yp = nullptr;
-  if (!relu_y_in.is_none()) {
-    relu_y = relu_y_in.cast<py::array>();
-    yp = checked_data<T>(relu_y, "y", 4);
-  }
   const Conv2DParams p = params_for(dim(x, 0), dim(x, 1), dim(x, 2), dim(x, 3), oc, kernel[0], kernel[1], strides,
                                     pads, dilation, groups, false);
-  const Pool2DParams q = make_pool2d_params(p.n, p.oh, p.ow, p.oc, pool[0], pool[1], pool_strides[0], pool_strides[1],
-                                            pad_h(pool_pads), pad_w(pool_pads), false);
-  for (int i = 0; i < 4; ++i) {
-    const index_t want = std::array<index_t, 4>{q.n, q.oh, q.ow, q.c}[i];
-    FC_CHECK(dim(dpooled, i) == want && dim(argmax, i) == want && (!yp || dim(relu_y, i) == want),
-             "conv2d_backward: the pooled dy, argmax and y must be (", q.n, ", ", q.oh, ", ", q.ow, ", ", q.c, ")");
-  }
+  const Pool2DParams q = pool_of_output(p, pool, pool_strides, pool_pads);
+  const PooledGradient<T> g(dpooled, argmax, relu_y, q);
   WeightGrads<T> grads(p, need_bias);
-  T* dwp = grads.dwp;
-  T* dbp = grads.dbp;
   index_t skipped = 0;
   {
     py::gil_scoped_release release;
     if (backward_weight_maxpool_fuses<T>(p)) {
-      skipped = conv2d_backward_weight_direct_maxpool<T>(dwp, dbp, dyp, ap, yp, xp, p, q);
+      skipped = conv2d_backward_weight_direct_maxpool<T>(grads.dwp, grads.dbp, g.dy, g.argmax, g.relu_y, xp, p, q);
     } else {
       std::vector<T> dense(static_cast<std::size_t>(checked_mul(p.n, p.oh, p.ow, p.oc)));
-      skipped = maxpool2d_backward<T>(dense.data(), dyp, ap, yp, q);
-      if (skipped == 0) conv2d_backward_weight<T>(dwp, dbp, dense.data(), xp, p, ConvAlgorithm::automatic);
+      skipped = maxpool2d_backward<T>(dense.data(), g.dy, g.argmax, g.relu_y, q);
+      if (skipped == 0) conv2d_backward_weight<T>(grads.dwp, grads.dbp, dense.data(), xp, p, ConvAlgorithm::automatic);
     }
   }
-  if (skipped > 0) {
-    const index_t count = q.n * q.oh * q.ow * q.c, plane = q.h * q.w;
-    for (index_t i = 0; i < count; ++i)
-      FC_CHECK(ap[i] >= 0 && ap[i] < plane, "conv2d_backward: argmax holds ", ap[i], ", outside [0, ", plane, ")");
-  }
+  g.check_skipped(skipped, q);
   return grads.tuple();
+}
+
+// Both gradients of a convolution followed by max pooling, from the pooled gradient, the gradient
+// before pooling rebuilt a few images at a time in cache (conv2d_backward_maxpool).
+template <typename T>
+py::tuple backward_maxpool_impl(const py::array& dpooled, const py::array& argmax, py::object relu_y,
+                                const py::array& x, const py::array& w, const Pair& strides, const Pads& pads,
+                                const Pair& dilation, index_t groups, bool need_input_grad, bool need_bias,
+                                const Pair& pool, const Pair& pool_strides, const Pads& pool_pads) {
+  const T* xp = checked_data<T>(x, "x", 4);
+  const T* wp = checked_data<T>(w, "w", 4);
+  const Conv2DParams p = params_for(dim(x, 0), dim(x, 1), dim(x, 2), dim(x, 3), dim(w, 3), dim(w, 0), dim(w, 1),
+                                    strides, pads, dilation, groups, false);
+  FC_CHECK(dim(w, 2) == p.cg(), "conv2d_backward: w has ", dim(w, 2), " input channels per group, expected ", p.cg());
+  const Pool2DParams q = pool_of_output(p, pool, pool_strides, pool_pads);
+  const PooledGradient<T> g(dpooled, argmax, relu_y, q);
+  py::object dx = py::none();
+  T* dxp = nullptr;
+  if (need_input_grad) {
+    auto a = new_array<T>({p.n, p.h, p.w, p.c});
+    dxp = mutable_data(a);
+    dx = a;
+  }
+  WeightGrads<T> grads(p, need_bias);
+  index_t skipped = 0;
+  {
+    py::gil_scoped_release release;
+    skipped = conv2d_backward_maxpool<T>(dxp, grads.dwp, grads.dbp, g.dy, g.argmax, g.relu_y, xp, wp, p, q);
+  }
+  g.check_skipped(skipped, q);
+  return py::make_tuple(dx, grads.dw, grads.db);
 }
 
 // Both gradients in one call: dy is taken through the fused ReLU first (when y, the forward
@@ -323,6 +372,17 @@ void register_conv(py::module_& m) {
     });
   }, py::arg("dy"), py::arg("argmax"), py::arg("y"), py::arg("x"), py::arg("kernel"), py::arg("strides"),
      py::arg("pads"), py::arg("dilation"), py::arg("groups"), py::arg("oc"), py::arg("need_bias"), py::arg("pool"),
+     py::arg("pool_strides"), py::arg("pool_pads"));
+  m.def("conv2d_backward_maxpool", [](const py::array& dy, const py::array& argmax, py::object y, const py::array& x,
+                                       const py::array& w, Pair strides, Pads pads, Pair dilation, index_t groups,
+                                       bool need_input_grad, bool need_bias, Pair pool, Pair pool_strides,
+                                       Pads pool_pads) {
+    return dispatch_float(dy, "conv2d_backward", [&](auto t) {
+      return backward_maxpool_impl<decltype(t)>(dy, argmax, y, x, w, strides, pads, dilation, groups, need_input_grad,
+                                                need_bias, pool, pool_strides, pool_pads);
+    });
+  }, py::arg("dy"), py::arg("argmax"), py::arg("y"), py::arg("x"), py::arg("w"), py::arg("strides"), py::arg("pads"),
+     py::arg("dilation"), py::arg("groups"), py::arg("need_input_grad"), py::arg("need_bias"), py::arg("pool"),
      py::arg("pool_strides"), py::arg("pool_pads"));
   m.def("conv2d_backward", [](const py::array& dy, const py::array& x, const py::array& w, py::object y, Pair strides,
                               Pads pads, Pair dilation, index_t groups, bool need_input_grad, const std::string& algorithm) {

@@ -71,6 +71,13 @@ bool backward_weight_maxpool_fuses(const Conv2DParams& p);
 template <typename T>
 index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* relu_y,
                                               const T* x, const Conv2DParams& p, const Pool2DParams& q);
+// Both gradients of a convolution followed by max pooling q, from the pooled gradient and the
+// pool's argmax (conv2d_pooled_backward.cpp): the gradient before pooling is rebuilt a few images
+// at a time in cache. dx may be null (not needed), db too; relu_y as above. Returns how many
+// argmax entries lay outside their image (skipped; the gradients are then not the gradients).
+template <typename T>
+index_t conv2d_backward_maxpool(T* dx, T* dw, T* db, const T* dpooled, const index_t* argmax, const T* relu_y,
+                                const T* x, const T* w, const Conv2DParams& p, const Pool2DParams& q);
 // Whether conv2d_backward_input_direct handles p (stride 1, padding within the kernel's reach).
 bool direct_backward_input_applies(const Conv2DParams& p);
 template <typename T>

@@ -8,9 +8,10 @@ memory. Training does not need it: Sequential's backward for this pair goes thro
 caches are filled as their own forwards would, with the tensor before pooling replaced by a
 stand-in of its shape (``PooledAway``), which ``Conv2D.backward`` refuses.
 
-Backward, when the convolution needs no input gradient (the model's first trainable layer), the
-engine takes the pooled gradient and the pool's argmax straight to the weight gradient
-(``_core.conv2d_backward_weight_maxpool``), scattering a few images at a time in cache.
+Backward, the engine takes the pooled gradient and the pool's argmax straight to the
+convolution's gradients, rebuilding the gradient before pooling a few images at a time in cache:
+``_core.conv2d_backward_maxpool`` (input and weights), or ``conv2d_backward_weight_maxpool`` when
+the convolution needs no input gradient (the model's first trainable layer).
 """
 
 import numpy as np
@@ -70,9 +71,10 @@ class ConvPoolForward:
                 np.broadcast_to(np.zeros((), self.conv.dtype), call.out_shape))
 
 
-class ConvPoolWeightGradient:
-    """The pair's backward when the convolution needs no input gradient: the weight gradient in one
-    call, which applies the ReLU's mask to the pooled gradient (as MaxPooling2D.backward_through_relu)."""
+class ConvPoolBackward:
+    """The pair's backward in one engine call, which applies the ReLU's mask to the pooled gradient
+    (as MaxPooling2D.backward_through_relu): the convolution's weight gradient, and its input
+    gradient when it needs one."""
 
     def __init__(self, conv, pool):
         self.conv, self.pool = conv, pool
@@ -86,10 +88,15 @@ class ConvPoolWeightGradient:
         pool_args = self._pool_args.get(call.out_shape)
         if pool_args is None:
             pool_args = self._pool_args[call.out_shape] = _pool_engine_args(pool, call.out_shape)
-        dw, db = _core.conv2d_backward_weight_maxpool(dy, argmax, y, x_e, call.kernel, *call.args(),
-                                                      call.out_channels, conv.use_bias, *pool_args)
+        if conv.need_input_grad:
+            dx, dw, db = _core.conv2d_backward_maxpool(dy, argmax, y, x_e, conv.kernel, *call.args(),
+                                                       True, conv.use_bias, *pool_args)
+        else:
+            dx = None
+            dw, db = _core.conv2d_backward_weight_maxpool(dy, argmax, y, x_e, call.kernel, *call.args(),
+                                                          call.out_channels, conv.use_bias, *pool_args)
         conv._weights[0].grad = dw
         if conv.use_bias:
             conv._weights[1].grad = db
         conv._add_regularization_gradients()
-        return None
+        return dx

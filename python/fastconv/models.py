@@ -650,8 +650,8 @@ def _forward_calls(layers):
 def _backward_calls(layers_back):
     """Each layer's backward, last layer first; a MaxPooling2D right after a ReLU Conv2D applies the
     ReLU's mask to its own small gradient and the convolution skips its pass over the pre-pool
-    tensor (the same gradient: each lands on a window's maximum, the ReLU's output there). When
-    that convolution needs no input gradient either, the pair is one call (fastconv._conv_pool)."""
+    tensor (the same gradient: each lands on a window's maximum, the ReLU's output there). When the
+    pair is fusable (NHWC), it is one engine call (fastconv._conv_pool)."""
     calls, i = [], 0
     while i < len(layers_back):
         layer = layers_back[i]
@@ -660,8 +660,8 @@ def _backward_calls(layers_back):
                 and before.activation == "relu"):
             calls.append(layer.backward)
             i += 1
-        elif _conv_pool.fusable(before, layer) and not before.need_input_grad:
-            calls.append(_conv_pool.ConvPoolWeightGradient(before, layer))
+        elif _conv_pool.fusable(before, layer):
+            calls.append(_conv_pool.ConvPoolBackward(before, layer))
             i += 2
         else:
             calls += [layer.backward_through_relu, before.backward_from_preactivation]

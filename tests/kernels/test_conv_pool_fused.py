@@ -131,3 +131,85 @@ def test_forward_checks_its_arguments(rng):
         _core.conv2d_forward_maxpool(x, w, b[:3], (1, 1), (0, 0, 0, 0), (1, 1), 1, True, (2, 2), (2, 2), (0, 0, 0, 0))
     with pytest.raises(ValueError):     # a window larger than the 6x6 convolution output
         _core.conv2d_forward_maxpool(x, w, b, (1, 1), (0, 0, 0, 0), (1, 1), 1, True, (7, 7), (1, 1), (0, 0, 0, 0))
+
+
+# Both gradients from the pooled gradient (conv2d_backward_maxpool): the two calls' (the pool's
+# backward with the ReLU mask, then the convolution's), one group of images or several.
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,oc,pads,strides,pool,pool_strides,pool_pads", PROBLEMS + [
+    ((100, 15, 15, 32), 64, (0, 0, 0, 0), (1, 1), (2, 2), (2, 2), (0, 0, 0, 0)),  # the course's 2nd layer: 3 groups
+], ids=IDS + ["cifar2-three-groups"])
+def test_both_gradients_are_the_two_calls(isa, rng, dtype, shape, oc, pads, strides, pool, pool_strides, pool_pads):
+    x = rng.standard_normal(shape).astype(dtype)
+    args = conv_args(x, oc, pads, strides, rng, dtype)
+    pooled, argmax = _core.conv2d_forward_maxpool(*args, pool, pool_strides, pool_pads)
+    y_shape = _core.conv2d_forward(*args, "auto").shape
+    dpooled = rng.standard_normal(pooled.shape).astype(dtype)
+    dense = _core.max_pool2d_backward(dpooled, argmax, y_shape, pool, pool_strides, pool_pads, False, pooled)
+    want_dx, want_dw, want_db = _core.conv2d_backward(dense, x, args[1], None, strides, pads, (1, 1), 1, True, "auto")
+    dx, dw, db = _core.conv2d_backward_maxpool(dpooled, argmax, pooled, x, args[1], strides, pads, (1, 1), 1, True, True,
+                                               pool, pool_strides, pool_pads)
+    assert np.abs(want_dx).max() > 0 and np.abs(want_dw).max() > 0
+    # Rounding aside: a group of images may be blocked otherwise than the whole batch, and dw, db
+    # are summed group by group.
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(dx, want_dx, rtol=tol, atol=tol * np.abs(want_dx).max())
+    np.testing.assert_allclose(dw, want_dw, rtol=tol, atol=tol * np.abs(want_dw).max())
+    np.testing.assert_allclose(db, want_db, rtol=tol, atol=tol * np.abs(want_db).max())
+    weights_only = _core.conv2d_backward_maxpool(dpooled, argmax, pooled, x, args[1], strides, pads, (1, 1), 1, False,
+                                                 False, pool, pool_strides, pool_pads)
+    assert weights_only[0] is None and weights_only[2] is None
+    np.testing.assert_array_equal(weights_only[1], dw)
+
+
+def test_both_gradients_from_foreign_indices_are_the_two_calls(rng):
+    # Indices not from the forward (mostly outside their windows): the scatter, as the pool's backward.
+    x = rng.standard_normal((3, 10, 10, 4)).astype(np.float32)
+    args = conv_args(x, 6, (0, 0, 0, 0), (1, 1), rng, np.float32)
+    pooled, argmax = _core.conv2d_forward_maxpool(*args, (2, 2), (2, 2), (0, 0, 0, 0))
+    argmax = rng.integers(0, 64, argmax.shape)
+    dpooled = rng.standard_normal(pooled.shape).astype(np.float32)
+    dense = _core.max_pool2d_backward(dpooled, argmax, (3, 8, 8, 6), (2, 2), (2, 2), (0, 0, 0, 0), False, pooled)
+    want = _core.conv2d_backward(dense, x, args[1], None, (1, 1), (0, 0, 0, 0), (1, 1), 1, True, "auto")
+    got = _core.conv2d_backward_maxpool(dpooled, argmax, pooled, x, args[1], (1, 1), (0, 0, 0, 0), (1, 1), 1, True, True,
+                                        (2, 2), (2, 2), (0, 0, 0, 0))
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_both_gradients_repeat_bitwise_at_each_thread_count(rng, threads):
+    x = rng.standard_normal((100, 15, 15, 32)).astype(np.float32)
+    args = conv_args(x, 64, (0, 0, 0, 0), (1, 1), rng, np.float32)
+    pooled, argmax = _core.conv2d_forward_maxpool(*args, (2, 2), (2, 2), (0, 0, 0, 0))
+    dpooled = rng.standard_normal(pooled.shape).astype(np.float32)
+    for n in (1, 2, 3):
+        fastconv.set_num_threads(n)
+        first, again = [_core.conv2d_backward_maxpool(dpooled, argmax, pooled, x, args[1], (1, 1), (0, 0, 0, 0), (1, 1),
+                                                      1, True, True, (2, 2), (2, 2), (0, 0, 0, 0)) for _ in range(2)]
+        for a, b in zip(first, again):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_both_gradients_check_their_arguments(rng):
+    x, pooled, argmax = pooled_problem(rng)
+    w = np.ones((3, 3, 3, 4), np.float32)
+
+    def grads(dpooled=None, argmax_=argmax, y=pooled, w_=w, x_=x):
+        return _core.conv2d_backward_maxpool(np.ones_like(pooled) if dpooled is None else dpooled, argmax_, y, x_, w_,
+                                             (1, 1), (0, 0, 0, 0), (1, 1), 1, True, True, (2, 2), (2, 2), (0, 0, 0, 0))
+    bad = argmax.copy()
+    bad[0, 1, 1, 2] = 36
+    with pytest.raises(ValueError, match=r"argmax holds 36, outside \[0, 36\)"):
+        grads(argmax_=bad)
+    with pytest.raises(ValueError, match=r"pooled dy, argmax and y must be \(2, 3, 3, 4\)"):
+        grads(dpooled=np.ones((2, 3, 3, 5), np.float32))
+    with pytest.raises(ValueError, match=r"pooled dy, argmax and y must be \(2, 3, 3, 4\)"):
+        grads(y=np.ascontiguousarray(pooled[:, :2]))
+    with pytest.raises(ValueError, match="input channels"):
+        grads(w_=np.ones((3, 3, 2, 4), np.float32))
+    with pytest.raises(ValueError, match=r"pooled dy, argmax and y must be \(2, 3, 3, 5\)"):
+        grads(w_=np.ones((3, 3, 3, 5), np.float32))
+    with pytest.raises((TypeError, ValueError), match="argmax"):
+        grads(argmax_=argmax.astype(np.int32))
+    with pytest.raises((TypeError, ValueError), match="w"):
+        grads(w_=w.astype(np.float64))

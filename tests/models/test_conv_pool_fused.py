@@ -43,7 +43,7 @@ def test_fused_step_gives_the_layer_by_layer_outputs_and_gradients(rng, dtype, p
     x = rng.standard_normal((5, 10, 10, 3)).astype(dtype)
     forward, back = _forward_calls(m._layers), _backward_calls(m._layers[:-1][::-1])
     assert [type(c).__name__ for c in forward[:2]] == ["ConvPoolForward", "ConvPoolForward"]
-    assert isinstance(back[-1], _conv_pool.ConvPoolWeightGradient)     # the first layer needs no input gradient
+    assert [type(c).__name__ for c in back[-2:]] == ["ConvPoolBackward", "ConvPoolBackward"]
     fused_out, fused = step_gradients(m, x, forward, back)
     plain_layers = m._layers[:-1][::-1]
     plain_out, plain = step_gradients(m, x, [layer.forward for layer in m._layers],
@@ -60,7 +60,7 @@ def test_only_nhwc_relu_convolutions_before_a_max_pool_are_fused():
         first = _forward_calls(m._layers)[0]
         assert not isinstance(first, _conv_pool.ConvPoolForward)
     m = model("channels_first")
-    assert not any(isinstance(c, _conv_pool.ConvPoolWeightGradient) for c in _backward_calls(m._layers[::-1]))
+    assert not any(isinstance(c, _conv_pool.ConvPoolBackward) for c in _backward_calls(m._layers[::-1]))
 
 
 def test_the_convolution_refuses_its_own_backward_after_a_fused_forward(rng):

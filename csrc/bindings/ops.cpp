@@ -138,6 +138,28 @@ py::tuple softmax_cross_entropy_impl(const py::array& z, const py::array& y) {
   return py::make_tuple(loss, grad);
 }
 
+// Integer labels instead of one-hot rows; None when a label is outside [0, C) (the caller's
+// checked path then says which).
+template <typename T>
+py::object sparse_softmax_cross_entropy_impl(const py::array& z, const py::array& labels) {
+  const T* zp = checked_data<T>(z, "z", 2);
+  const index_t* lp = checked_data<index_t>(labels, "labels", 1);
+  const auto [n, c] = rows_of(z, "sparse_softmax_cross_entropy");
+  FC_CHECK(dim(labels, 0) == n, "sparse_softmax_cross_entropy: labels must have one entry per row of z (", n,
+           "), got ", dim(labels, 0));
+  for (index_t i = 0; i < n; ++i)
+    if (lp[i] < 0 || lp[i] >= c) return py::none();
+  py::array_t<T> loss(std::vector<py::ssize_t>{static_cast<py::ssize_t>(n)});
+  py::array_t<T> grad(std::vector<py::ssize_t>{static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(c)});
+  T* lossp = mutable_data(loss);
+  T* gp = mutable_data(grad);
+  {
+    py::gil_scoped_release release;
+    sparse_softmax_cross_entropy<T>(lossp, gp, zp, lp, n, c);
+  }
+  return py::make_tuple(loss, grad);
+}
+
 }  // namespace
 
 void register_ops(py::module_& m) {
@@ -189,6 +211,11 @@ void register_ops(py::module_& m) {
     });
   }, py::arg("params"), py::arg("grads"), py::arg("ms"), py::arg("vs"), py::arg("alpha"), py::arg("beta1"),
      py::arg("beta2"), py::arg("eps"), py::arg("l2"));
+  m.def("sparse_softmax_cross_entropy", [](const py::array& z, const py::array& labels) {
+    return dispatch_float(z, "sparse_softmax_cross_entropy", [&](auto t) {
+      return sparse_softmax_cross_entropy_impl<decltype(t)>(z, labels);
+    });
+  }, py::arg("z"), py::arg("labels"));
   m.def("softmax", [](const py::array& z) {
     return dispatch_float(z, "softmax", [&](auto t) { return softmax_impl<decltype(t)>(z); });
   }, py::arg("z"));

@@ -66,9 +66,26 @@ void softmax_cross_entropy(T* loss, T* grad, const T* z, const T* y, index_t n, 
   });
 }
 
+template <typename T>
+void sparse_softmax_cross_entropy(T* loss, T* grad, const T* z, const index_t* labels, index_t n, index_t c) {
+  parallel_for(n, softmax_threads(n, c), [&](index_t r0, index_t r1) {
+    for (index_t i = r0; i < r1; ++i) {
+      const T* zi = z + i * c;
+      T* gi = grad + i * c;
+      const auto [m, sum] = shifted_exp(gi, zi, c);
+      // softmax_cross_entropy's arithmetic with one y[i, j] = 1: the other terms add exact zeros.
+      for (index_t j = 0; j < c; ++j) gi[j] = gi[j] / sum;
+      gi[labels[i]] -= T(1);
+      loss[i] = -((zi[labels[i]] - m) - std::log(sum));
+    }
+  });
+}
+
 template void softmax_rows<float>(float*, const float*, index_t, index_t);
 template void softmax_rows<double>(double*, const double*, index_t, index_t);
 template void softmax_cross_entropy<float>(float*, float*, const float*, const float*, index_t, index_t);
 template void softmax_cross_entropy<double>(double*, double*, const double*, const double*, index_t, index_t);
+template void sparse_softmax_cross_entropy<float>(float*, float*, const float*, const index_t*, index_t, index_t);
+template void sparse_softmax_cross_entropy<double>(double*, double*, const double*, const index_t*, index_t, index_t);
 
 }  // namespace fastconv

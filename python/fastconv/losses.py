@@ -89,12 +89,18 @@ def _sparse_labels(fn, y_true, y_pred):
 
 
 def _sparse(y_true, y_pred, from_logits, fn="sparse_categorical_crossentropy"):
+    if (from_logits and type(y_pred) is np.ndarray and y_pred.dtype in FLOAT_DTYPES and y_pred.ndim == 2
+            and type(y_true) is np.ndarray and y_true.dtype.kind in "iu" and y_true.size == len(y_pred)
+            and y_true.shape in ((len(y_pred),), (len(y_pred), 1))):
+        # A training step's case: the engine's one pass over the logits, which checks the labels'
+        # range itself (None: one is outside, and the checked path below says which).
+        result = _core.sparse_softmax_cross_entropy(np.ascontiguousarray(y_pred),
+                                                     np.ascontiguousarray(y_true.reshape(-1), dtype=np.int64))
+        if result is not None:
+            return result
     labels, y_pred = _sparse_labels(fn, y_true, y_pred)
     if from_logits and y_pred.dtype in FLOAT_DTYPES and y_pred.ndim == 2:
-        # The engine's one pass over the logits, with the labels as one-hot rows.
-        one_hot = np.zeros(y_pred.shape, y_pred.dtype)
-        one_hot[np.arange(len(labels)), labels[:, 0]] = 1
-        return _core.softmax_cross_entropy(np.ascontiguousarray(y_pred), one_hot)
+        return _core.sparse_softmax_cross_entropy(np.ascontiguousarray(y_pred), np.ascontiguousarray(labels[:, 0]))
     if from_logits:
         log_p = _log_softmax(y_pred)
         loss = -np.take_along_axis(log_p, labels, axis=-1)[..., 0]

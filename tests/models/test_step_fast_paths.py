@@ -5,7 +5,7 @@ batch hooks only to callbacks that implement them."""
 import numpy as np
 import pytest
 
-from fastconv import callbacks, functional as F, losses, optimizers
+from fastconv import _core, callbacks, functional as F, losses, optimizers
 from fastconv.layers.base import Weight
 
 from .helpers import make_data, make_model
@@ -76,6 +76,40 @@ def test_engine_softmax_cross_entropy_matches_numpy(dtype, smoothing):
     assert grad.dtype == np.dtype(dtype)
     half_loss = losses.categorical_crossentropy(y.astype(np.float16), z.astype(np.float16), from_logits=True)
     assert half_loss.dtype == np.float16 and half_loss.shape == (7, 2)
+
+
+@pytest.mark.parametrize("n", [3, 5000])           # one thread, and rows split over threads
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_engine_sparse_cross_entropy_is_the_one_hot_one_bitwise(dtype, n):
+    z = (RNG.standard_normal((n, 10)) * 4).astype(dtype)
+    z[0] = [1e4, -1e4] + [0] * 8
+    labels = RNG.integers(0, 10, n)
+    one_hot = np.eye(10, dtype=dtype)[labels]
+    for got, want in zip(_core.sparse_softmax_cross_entropy(z, labels), _core.softmax_cross_entropy(z, one_hot)):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("labels", [np.array([[0], [2], [1]], np.uint8), np.array([0, 2, 1], np.int32),
+                                    np.array([0.0, 2.0, 1.0])], ids=["uint8-column", "int32", "float"])
+def test_sparse_cross_entropy_from_logits_takes_any_integer_labels(labels):
+    z = RNG.standard_normal((3, 4)).astype(np.float32)
+    loss = losses.SparseCategoricalCrossentropy(from_logits=True)
+    value, grad = loss.value_and_gradient(labels, z)
+    want = losses.CategoricalCrossentropy(from_logits=True).value_and_gradient(np.eye(4)[[0, 2, 1]], z)
+    assert value == pytest.approx(want[0], rel=1e-6)
+    np.testing.assert_allclose(grad, want[1], rtol=1e-6, atol=1e-7)
+
+
+def test_sparse_cross_entropy_names_a_label_out_of_range():
+    z = RNG.standard_normal((3, 4)).astype(np.float32)
+    assert _core.sparse_softmax_cross_entropy(z, np.array([0, 4, 1])) is None     # the engine leaves it to Python
+    for bad in ([0, 4, 1], [-1, 0, 1]):
+        with pytest.raises(ValueError, match=r"labels must be in \[0, 4\)"):
+            losses.SparseCategoricalCrossentropy(from_logits=True)(np.array(bad), z)
+    with pytest.raises(ValueError, match=r"one entry per row of z \(3\), got 2"):
+        _core.sparse_softmax_cross_entropy(z, np.array([0, 1]))
+    with pytest.raises(TypeError, match="labels"):
+        _core.sparse_softmax_cross_entropy(z, np.array([0, 1, 2], np.int32))
 
 
 class _Counter(callbacks.Callback):

@@ -2,16 +2,17 @@
 
 The engine convolves a few images at a time into a buffer that stays in cache and pools them
 from there (``_core.conv2d_forward_maxpool``), so the large tensor before pooling never goes to
-memory. Training does not need it: Sequential's backward for this pair goes through
-``MaxPooling2D.backward_through_relu`` (the ReLU's mask from the pooled output) and
-``Conv2D.backward_from_preactivation`` (the convolution's input and weights only). The layers'
-caches are filled as their own forwards would, with the tensor before pooling replaced by a
-stand-in of its shape (``PooledAway``), which ``Conv2D.backward`` refuses.
+memory. Training does not need it: the pair's backward starts from the pooled gradient, with the
+ReLU's mask read off the pooled output and the pool's argmax saying where each gradient lands.
+The layers' caches are filled as their own forwards would, with the tensor before pooling
+replaced by a stand-in of its shape (``PooledAway``), which ``Conv2D.backward`` refuses.
 
-Backward, the engine takes the pooled gradient and the pool's argmax straight to the
-convolution's gradients, rebuilding the gradient before pooling a few images at a time in cache:
-``_core.conv2d_backward_maxpool`` (input and weights), or ``conv2d_backward_weight_maxpool`` when
-the convolution needs no input gradient (the model's first trainable layer).
+Backward (``ConvPoolBackward``), the engine takes the pooled gradient and the argmax straight to
+the convolution's gradients, rebuilding the gradient before pooling a few images at a time in
+cache: ``_core.conv2d_backward_maxpool`` (input and weights), or ``conv2d_backward_weight_maxpool``
+when the convolution needs no input gradient (the model's first trainable layer). Unfusable pairs
+(channels_first) go through ``MaxPooling2D.backward_through_relu`` and
+``Conv2D.backward_from_preactivation`` instead.
 """
 
 import numpy as np

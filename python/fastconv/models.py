@@ -633,8 +633,8 @@ class Sequential:
 
 def _forward_calls(layers):
     """Each layer's forward, first layer first; a ReLU Conv2D and the MaxPooling2D after it as one
-    call (fastconv._conv_pool), whose backward _backward_calls always runs through the pool's
-    backward_through_relu, the only way the fused forward's caches allow."""
+    call (fastconv._conv_pool), whose backward _backward_calls always starts from the pooled
+    gradient (ConvPoolBackward), the only way the fused forward's caches allow."""
     calls, i = [], 0
     while i < len(layers):
         pair = layers[i:i + 2]

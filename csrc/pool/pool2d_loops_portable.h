@@ -72,12 +72,10 @@ inline void max_window_blocks(T* yo, index_t* ao, const T* xn, const Pool2DParam
 // max_window; the running maximum is a number exactly while every cell so far is one, which is
 // tracked on its own (a test of the maximum itself after a select stops GCC vectorising).
 template <typename T, typename I, bool kArg>
-inline void max_window_2x2(T* __restrict yo, index_t* __restrict ao, const T* __restrict xn, const Pool2DParams& p,
-                           const Window& win) {
-  const index_t c = p.c;
-  const T* x00 = xn + (win.h0 * p.w + win.w0) * c;
-  const T* x10 = x00 + p.w * c;
-  const I at = static_cast<I>(win.h0 * p.w + win.w0), w = static_cast<I>(p.w);
+inline void max_window_2x2(T* __restrict yo, index_t* __restrict ao, const T* __restrict x00, index_t c, index_t row,
+                           I at, I w) {
+  const T* x10 = x00 + row;
+#pragma GCC ivdep
   for (index_t ci = 0; ci < c; ++ci) {
     const T v00 = x00[ci], v01 = x00[c + ci], v10 = x10[ci], v11 = x10[c + ci];
     T best = v00;
@@ -102,17 +100,28 @@ void max_rows_as(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index
   // One AVX-512 register for every ISA: narrower blocks re-walk the window more often, which
   // measured slower on AVX2 and SSE2 than their loop over a 64-byte block.
   constexpr index_t kBlock = 64 / sizeof(T);
+  const index_t c = p.c, row = p.w * c;
   const bool pool_2x2 = p.kh == 2 && p.kw == 2;  // the usual pool: its whole windows take max_window_2x2
+  // Windows side by side (stride 2, no padding on the left): a row of them steps one pointer.
+  const bool row_2x2 = pool_2x2 && p.sw == 2 && p.pl == 0 && 2 * p.ow <= p.w;
   for (index_t r = r0; r < r1; ++r) {
-    const index_t n = r / p.oh, oh = r % p.oh;
+    const index_t n = r / p.oh, oh = r % p.oh, o = r * p.ow * c;
+    const T* xn = x + n * p.h * row;
+    const index_t ih = oh * p.sh - p.pt;
+    if (row_2x2 && ih >= 0 && ih + 1 < p.h) {
+      const T* x00 = xn + ih * row;
+      for (index_t ow = 0; ow < p.ow; ++ow)
+        max_window_2x2<T, I, kArg>(y + o + ow * c, kArg ? argmax + o + ow * c : nullptr, x00 + 2 * ow * c, c, row,
+                                   static_cast<I>(ih * p.w + 2 * ow), static_cast<I>(p.w));
+      continue;
+    }
     for (index_t ow = 0; ow < p.ow; ++ow) {
-      const index_t o = ((n * p.oh + oh) * p.ow + ow) * p.c;
       const Window win = window_of(p, oh, ow);
-      T* yo = y + o;
-      index_t* ao = kArg ? argmax + o : nullptr;
-      const T* xn = x + n * p.h * p.w * p.c;
+      T* yo = y + o + ow * c;
+      index_t* ao = kArg ? argmax + o + ow * c : nullptr;
       if (pool_2x2 && win.h1 - win.h0 == 2 && win.w1 - win.w0 == 2)
-        max_window_2x2<T, I, kArg>(yo, ao, xn, p, win);
+        max_window_2x2<T, I, kArg>(yo, ao, xn + (win.h0 * p.w + win.w0) * c, c, row,
+                                   static_cast<I>(win.h0 * p.w + win.w0), static_cast<I>(p.w));
       else
         max_window_blocks<T, I, kArg, kBlock>(yo, ao, xn, p, win, 0);
     }

@@ -119,6 +119,21 @@ def test_accuracy_follows_keras_rule():
     assert m.result() == pytest.approx(2 / 4) and m.name == "accuracy"
 
 
+def test_sparse_accuracy_counts_the_same_on_its_fast_path(rng):
+    # Integer labels on fit's fast path, any other labels through the per-sample function.
+    p = rng.standard_normal((50, 7))
+    p[3, 2] = np.nan                                    # argmax's rule for a NaN row, both ways
+    labels = rng.integers(0, 7, 50)
+    want = np.mean(metrics.sparse_categorical_accuracy(labels, p))
+    for y in (labels, labels[:, None].astype(np.uint8), labels.astype(np.float64), labels.tolist()):
+        m = metrics.SparseCategoricalAccuracy()
+        m.update_state(y[:20], p[:20])
+        m.update_state(y[20:], p[20:])
+        assert m.result() == pytest.approx(want, abs=1e-12)
+    with pytest.raises(ValueError, match="same number of samples"):
+        metrics.SparseCategoricalAccuracy().update_state(labels[:3], p)
+
+
 @pytest.mark.parametrize("call,error,match", [
     (lambda: losses.categorical_crossentropy(np.array([1, 2]), _probs(2, 3)), ValueError,
      r"y_true must have y_pred's shape \(2, 3\).*got \(2,\); for integer labels use sparse"),

@@ -158,7 +158,8 @@ struct PooledGradient {
     }
   }
 
-  // After a kernel skipped `skipped` argmax entries: the ValueError naming one.
+  // After a kernel skipped `skipped` argmax entries: the ValueError naming one outside q's input
+  // (for the fused kernels, the rows the pool reads: other rows cannot hold a window's maximum).
   void check_skipped(index_t skipped, const Pool2DParams& q) const {
     if (skipped == 0) return;
     const index_t count = q.n * q.oh * q.ow * q.c, plane = q.h * q.w;
@@ -187,10 +188,11 @@ py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array
   const Pool2DParams q = pool_of_output(p, pool, pool_strides, pool_pads);
   const PooledGradient<T> g(dpooled, argmax, relu_y, q);
   WeightGrads<T> grads(p, need_bias);
+  const bool fused = backward_weight_maxpool_fuses<T>(p);
   index_t skipped = 0;
   {
     py::gil_scoped_release release;
-    if (backward_weight_maxpool_fuses<T>(p)) {
+    if (fused) {
       skipped = conv2d_backward_weight_direct_maxpool<T>(grads.dwp, grads.dbp, g.dy, g.argmax, g.relu_y, xp, p, q);
     } else {
       std::vector<T> dense(static_cast<std::size_t>(checked_mul(p.n, p.oh, p.ow, p.oc)));
@@ -198,7 +200,7 @@ py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array
       if (skipped == 0) conv2d_backward_weight<T>(grads.dwp, grads.dbp, dense.data(), xp, p, ConvAlgorithm::automatic);
     }
   }
-  g.check_skipped(skipped, q);
+  g.check_skipped(skipped, fused ? rows_pooled(p, q).second : q);
   return grads.tuple();
 }
 
@@ -229,7 +231,7 @@ py::tuple backward_maxpool_impl(const py::array& dpooled, const py::array& argma
     py::gil_scoped_release release;
     skipped = conv2d_backward_maxpool<T>(dxp, grads.dwp, grads.dbp, g.dy, g.argmax, g.relu_y, xp, wp, p, q);
   }
-  g.check_skipped(skipped, q);
+  g.check_skipped(skipped, rows_pooled(p, q).second);  // the fused kernels index the rows the pool reads
   return py::make_tuple(dx, grads.dw, grads.db);
 }
 

@@ -2,6 +2,8 @@
 // x is (N, H, W, C), w is (KH, KW, CG, OC), y is (N, OH, OW, OC); all dense, row-major.
 #pragma once
 
+#include <utility>
+
 #include "conv/conv2d_params.h"
 #include "pool/pool2d.h"
 
@@ -71,6 +73,11 @@ bool backward_weight_maxpool_fuses(const Conv2DParams& p);
 template <typename T>
 index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* relu_y,
                                               const T* x, const Conv2DParams& p, const Pool2DParams& q);
+// p and q (q's input being p's output) cut to the rows of p's output that some window of q reads:
+// when the windows stop short of the last rows (a 13-row output pooled 2x2 uses 12), those rows are
+// never pooled, so the fused calls below neither compute them nor (their gradient being zero) take
+// them backward. Columns are kept: the argmax indices stay those of the whole output.
+std::pair<Conv2DParams, Pool2DParams> rows_pooled(const Conv2DParams& p, const Pool2DParams& q);
 // Both gradients of a convolution followed by max pooling q, from the pooled gradient and the
 // pool's argmax (conv2d_pooled_backward.cpp): the gradient before pooling is rebuilt a few images
 // at a time in cache. dx may be null (not needed), db too; relu_y as above. Returns how many

@@ -300,9 +300,11 @@ void conv2d_forward_direct(T* y, const T* x, const T* w, const T* bias, const Co
 
 template <typename T>
 void conv2d_forward_direct_maxpool(T* pooled, index_t* argmax, const T* x, const T* w, const T* bias,
-                                   const Conv2DParams& p, const Pool2DParams& q) {
+                                   const Conv2DParams& p_whole, const Pool2DParams& q_whole) {
   // Groups of a few images: each is convolved into its thread's buffer, small enough to stay in
   // that core's L2, and pooled from there, so the (N, OH, OW, OC) tensor never reaches memory.
+  // Only the rows the pool reads are computed (rows_pooled).
+  const auto [p, q] = rows_pooled(p_whole, q_whole);
   constexpr index_t kBufferBytes = index_t(256) << 10;
   const index_t image_pixels = p.oh * p.ow, image_size = image_pixels * p.oc;
   int threads = threads_for_work(p.flops());
@@ -636,10 +638,12 @@ bool backward_weight_maxpool_fuses(const Conv2DParams& p) {
 
 template <typename T>
 index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* relu_y,
-                                              const T* x, const Conv2DParams& p, const Pool2DParams& q) {
+                                              const T* x, const Conv2DParams& p_whole, const Pool2DParams& q_whole) {
   // As backward_weight_packed_patches, with parts of whole images: each scatters the pooled
   // gradient of a few images at a time into its thread's buffer (small enough to stay in L2) and
-  // reduces from there, so the gradient before pooling never exists whole.
+  // reduces from there, so the gradient before pooling never exists whole. Only over the rows the
+  // pool reads (rows_pooled): the gradient of the others is zero.
+  const auto [p, q] = rows_pooled(p_whole, q_whole);
   constexpr index_t kBufferBytes = index_t(256) << 10;
   const PackedPatches<T> packed(p, select_wgrad_kernel<T>(p.k()));
   const index_t image_pixels = p.oh * p.ow, image_size = image_pixels * p.oc, pooled_image = q.oh * q.ow * q.c;

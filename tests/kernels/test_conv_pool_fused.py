@@ -138,7 +138,8 @@ def test_forward_checks_its_arguments(rng):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape,oc,pads,strides,pool,pool_strides,pool_pads", PROBLEMS + [
     ((100, 15, 15, 32), 64, (0, 0, 0, 0), (1, 1), (2, 2), (2, 2), (0, 0, 0, 0)),  # the course's 2nd layer: 3 groups
-], ids=IDS + ["cifar2-three-groups"])
+    ((4, 13, 13, 64), 64, (1, 1, 1, 1), (1, 1), (2, 2), (2, 2), (0, 0, 0, 0)),    # direct input gradient, 13 -> 12 rows
+], ids=IDS + ["cifar2-three-groups", "direct-bwd-data-cut-row"])
 def test_both_gradients_are_the_two_calls(isa, rng, dtype, shape, oc, pads, strides, pool, pool_strides, pool_pads):
     x = rng.standard_normal(shape).astype(dtype)
     args = conv_args(x, oc, pads, strides, rng, dtype)
@@ -188,6 +189,23 @@ def test_both_gradients_repeat_bitwise_at_each_thread_count(rng, threads):
                                                       1, True, True, (2, 2), (2, 2), (0, 0, 0, 0)) for _ in range(2)]
         for a, b in zip(first, again):
             np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("call", ["both", "weights"])
+def test_an_argmax_in_a_row_no_window_reads_is_refused(rng, call):
+    # A 7x7 output pooled 2x2 reads rows 0-5: the fused calls skip row 6, where no maximum can be.
+    x = rng.standard_normal((2, 9, 9, 3)).astype(np.float32)
+    args = conv_args(x, 4, (0, 0, 0, 0), (1, 1), rng, np.float32)
+    pooled, argmax = _core.conv2d_forward_maxpool(*args, (2, 2), (2, 2), (0, 0, 0, 0))
+    assert argmax.max() < 42
+    argmax[1, 2, 2, 1] = 6 * 7 + 3
+    with pytest.raises(ValueError, match=r"argmax holds 45, outside \[0, 42\)"):
+        if call == "both":
+            _core.conv2d_backward_maxpool(np.ones_like(pooled), argmax, pooled, x, args[1], (1, 1), (0, 0, 0, 0),
+                                          (1, 1), 1, True, True, (2, 2), (2, 2), (0, 0, 0, 0))
+        else:
+            _core.conv2d_backward_weight_maxpool(np.ones_like(pooled), argmax, pooled, x, (3, 3), (1, 1), (0, 0, 0, 0),
+                                                 (1, 1), 1, 4, True, (2, 2), (2, 2), (0, 0, 0, 0))
 
 
 def test_both_gradients_check_their_arguments(rng):

@@ -159,13 +159,16 @@ struct PooledGradient {
   }
 
   // After a kernel skipped `skipped` argmax entries: the ValueError naming one outside q's input
-  // (for the fused kernels, the rows the pool reads: other rows cannot hold a window's maximum).
+  // (for the fused kernels, the part the pool reads: no window's maximum lies elsewhere).
   void check_skipped(index_t skipped, const Pool2DParams& q) const {
     if (skipped == 0) return;
-    const index_t count = q.n * q.oh * q.ow * q.c, plane = q.h * q.w;
-    for (index_t i = 0; i < count; ++i)
-      FC_CHECK(argmax[i] >= 0 && argmax[i] < plane, "conv2d_backward: argmax holds ", argmax[i], ", outside [0, ",
-               plane, ")");
+    const index_t count = q.n * q.oh * q.ow * q.c, plane = q.h * q.index_w;
+    for (index_t i = 0; i < count; ++i) {
+      const index_t a = argmax[i];
+      FC_CHECK(a >= 0 && a < plane, "conv2d_backward: argmax holds ", a, ", outside [0, ", plane, ")");
+      FC_CHECK(a % q.index_w < q.w, "conv2d_backward: argmax holds ", a, ", in column ", a % q.index_w,
+               " of the convolution's output, which no pool window reads");
+    }
   }
 };
 
@@ -200,7 +203,7 @@ py::tuple backward_weight_maxpool_impl(const py::array& dpooled, const py::array
       if (skipped == 0) conv2d_backward_weight<T>(grads.dwp, grads.dbp, dense.data(), xp, p, ConvAlgorithm::automatic);
     }
   }
-  g.check_skipped(skipped, fused ? rows_pooled(p, q).second : q);
+  g.check_skipped(skipped, fused ? pooled_region(p, q).second : q);
   return grads.tuple();
 }
 
@@ -231,7 +234,7 @@ py::tuple backward_maxpool_impl(const py::array& dpooled, const py::array& argma
     py::gil_scoped_release release;
     skipped = conv2d_backward_maxpool<T>(dxp, grads.dwp, grads.dbp, g.dy, g.argmax, g.relu_y, xp, wp, p, q);
   }
-  g.check_skipped(skipped, rows_pooled(p, q).second);  // the fused kernels index the rows the pool reads
+  g.check_skipped(skipped, pooled_region(p, q).second);  // the fused kernels take the part the pool reads
   return py::make_tuple(dx, grads.dw, grads.db);
 }
 

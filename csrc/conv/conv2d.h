@@ -73,11 +73,12 @@ bool backward_weight_maxpool_fuses(const Conv2DParams& p);
 template <typename T>
 index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, const index_t* argmax, const T* relu_y,
                                               const T* x, const Conv2DParams& p, const Pool2DParams& q);
-// p and q (q's input being p's output) cut to the rows of p's output that some window of q reads:
-// when the windows stop short of the last rows (a 13-row output pooled 2x2 uses 12), those rows are
-// never pooled, so the fused calls below neither compute them nor (their gradient being zero) take
-// them backward. Columns are kept: the argmax indices stay those of the whole output.
-std::pair<Conv2DParams, Pool2DParams> rows_pooled(const Conv2DParams& p, const Pool2DParams& q);
+// p and q (q's input being p's output) cut to the rows and columns of p's output that some window
+// of q reads: when the windows stop short of the last ones (a 13 x 13 output pooled 2x2 uses
+// 12 x 12), those are never pooled, so the fused calls below neither compute them nor (their
+// gradient being zero) take them backward. q.index_w stays the whole output's width, so the argmax
+// indices are those of the whole output.
+std::pair<Conv2DParams, Pool2DParams> pooled_region(const Conv2DParams& p, const Pool2DParams& q);
 // Both gradients of a convolution followed by max pooling q, from the pooled gradient and the
 // pool's argmax (conv2d_pooled_backward.cpp): the gradient before pooling is rebuilt a few images
 // at a time in cache. dx may be null (not needed), db too; relu_y as above. Returns how many

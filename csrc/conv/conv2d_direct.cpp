@@ -303,8 +303,8 @@ void conv2d_forward_direct_maxpool(T* pooled, index_t* argmax, const T* x, const
                                    const Conv2DParams& p_whole, const Pool2DParams& q_whole) {
   // Groups of a few images: each is convolved into its thread's buffer, small enough to stay in
   // that core's L2, and pooled from there, so the (N, OH, OW, OC) tensor never reaches memory.
-  // Only the rows the pool reads are computed (rows_pooled).
-  const auto [p, q] = rows_pooled(p_whole, q_whole);
+  // Only the rows and columns the pool reads are computed (pooled_region).
+  const auto [p, q] = pooled_region(p_whole, q_whole);
   constexpr index_t kBufferBytes = index_t(256) << 10;
   const index_t image_pixels = p.oh * p.ow, image_size = image_pixels * p.oc;
   int threads = threads_for_work(p.flops());
@@ -641,9 +641,9 @@ index_t conv2d_backward_weight_direct_maxpool(T* dw, T* db, const T* dpooled, co
                                               const T* x, const Conv2DParams& p_whole, const Pool2DParams& q_whole) {
   // As backward_weight_packed_patches, with parts of whole images: each scatters the pooled
   // gradient of a few images at a time into its thread's buffer (small enough to stay in L2) and
-  // reduces from there, so the gradient before pooling never exists whole. Only over the rows the
-  // pool reads (rows_pooled): the gradient of the others is zero.
-  const auto [p, q] = rows_pooled(p_whole, q_whole);
+  // reduces from there, so the gradient before pooling never exists whole. Only over the rows and
+  // columns the pool reads (pooled_region): the gradient of the others is zero.
+  const auto [p, q] = pooled_region(p_whole, q_whole);
   constexpr index_t kBufferBytes = index_t(256) << 10;
   const PackedPatches<T> packed(p, select_wgrad_kernel<T>(p.k()));
   const index_t image_pixels = p.oh * p.ow, image_size = image_pixels * p.oc, pooled_image = q.oh * q.ow * q.c;

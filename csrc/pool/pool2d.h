@@ -13,6 +13,9 @@ struct Pool2DParams {
   index_t pt, pb, pl, pr;
   index_t oh, ow;
   bool count_include_pad;  // average pooling: divide by KH*KW rather than the real cells
+  // The row width of max pooling's argmax indices (ih * index_w + iw): W, except when the input
+  // is the left part of a wider tensor, whose indices they are (the fused calls, rows_pooled).
+  index_t index_w;
 };
 
 // Checks sizes (window no larger than the padded input, padding smaller than the window) and

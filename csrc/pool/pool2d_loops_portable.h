@@ -38,13 +38,13 @@ inline void max_window(T* __restrict yo, index_t* __restrict ao, const T* __rest
   const T* first = xn + (win.h0 * p.w + win.w0) * p.c;
   for (index_t ci = 0; ci < CB; ++ci) {
     best[ci] = first[ci];
-    if constexpr (kArg) arg[ci] = static_cast<I>(win.h0 * p.w + win.w0);
+    if constexpr (kArg) arg[ci] = static_cast<I>(win.h0 * p.index_w + win.w0);
   }
   for (index_t ih = win.h0; ih < win.h1; ++ih)
     for (index_t iw = win.w0; iw < win.w1; ++iw) {
       if (ih == win.h0 && iw == win.w0) continue;
       const T* __restrict xs = xn + (ih * p.w + iw) * p.c;
-      const I at = static_cast<I>(ih * p.w + iw);
+      const I at = static_cast<I>(ih * p.index_w + iw);
       // Kept a loop: fully unrolled, GCC no longer vectorises it (and MSVC ignores the pragma).
 #pragma GCC unroll 1
       for (index_t ci = 0; ci < CB; ++ci) {
@@ -112,7 +112,7 @@ void max_rows_as(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index
       const T* x00 = xn + ih * row;
       for (index_t ow = 0; ow < p.ow; ++ow)
         max_window_2x2<T, I, kArg>(y + o + ow * c, kArg ? argmax + o + ow * c : nullptr, x00 + 2 * ow * c, c, row,
-                                   static_cast<I>(ih * p.w + 2 * ow), static_cast<I>(p.w));
+                                   static_cast<I>(ih * p.index_w + 2 * ow), static_cast<I>(p.index_w));
       continue;
     }
     for (index_t ow = 0; ow < p.ow; ++ow) {
@@ -121,7 +121,7 @@ void max_rows_as(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index
       index_t* ao = kArg ? argmax + o + ow * c : nullptr;
       if (pool_2x2 && win.h1 - win.h0 == 2 && win.w1 - win.w0 == 2)
         max_window_2x2<T, I, kArg>(yo, ao, xn + (win.h0 * p.w + win.w0) * c, c, row,
-                                   static_cast<I>(win.h0 * p.w + win.w0), static_cast<I>(p.w));
+                                   static_cast<I>(win.h0 * p.index_w + win.w0), static_cast<I>(p.index_w));
       else
         max_window_blocks<T, I, kArg, kBlock>(yo, ao, xn, p, win, 0);
     }
@@ -132,20 +132,22 @@ template <typename T>
 void max_rows(T* y, index_t* argmax, const T* x, const Pool2DParams& p, index_t r0, index_t r1) {
   if (!argmax)
     max_rows_as<T, std::int32_t, false>(y, argmax, x, p, r0, r1);
-  else if (p.h * p.w <= INT32_MAX)
+  else if (p.h * p.index_w <= INT32_MAX)
     max_rows_as<T, std::int32_t, true>(y, argmax, x, p, r0, r1);
   else
     max_rows_as<T, index_t, true>(y, argmax, x, p, r0, r1);
 }
 
-// Scatters each image: dx = 0, then dx[argmax] += dy. Skips argmax entries outside [0, H*W) and
-// returns how many it skipped, so the caller can raise without checking them all beforehand.
+// Scatters each image: dx = 0, then dx[argmax] += dy. Skips argmax entries outside the H x W
+// input (in index_w-wide rows) and returns how many it skipped, so the caller can raise without
+// checking them all beforehand.
 // With kRelu, only where the pooled output y is positive: the gradient through a ReLU before the
 // pool (a window's maximum is the ReLU's output there), without a pass over the large tensor.
 template <typename T, bool kRelu>
 index_t max_backward_images_as(T* dx, const T* dy, const index_t* argmax, const T* relu_y, const Pool2DParams& p,
                                index_t n0, index_t n1) {
-  const index_t image = p.h * p.w * p.c, outputs = p.oh * p.ow * p.c, plane = p.h * p.w;
+  const index_t image = p.h * p.w * p.c, outputs = p.oh * p.ow * p.c, cells = p.h * p.w;
+  const bool narrower = p.index_w != p.w;  // indices of a wider tensor: their column must be < W
   index_t skipped = 0;
   for (index_t n = n0; n < n1; ++n) {
     T* __restrict dxn = dx + n * image;
@@ -158,8 +160,13 @@ index_t max_backward_images_as(T* dx, const T* dy, const index_t* argmax, const 
         T g = dyn[o + ci];
         // A select, not a branch: the sign of y is a coin toss.
         if constexpr (kRelu) g = relu_y[n * outputs + o + ci] > T(0) ? g : T(0);
-        if (a >= 0 && a < plane)
-          dxn[a * p.c + ci] += g;
+        index_t cell = a;
+        if (narrower && a >= 0) {
+          const index_t row = a / p.index_w, col = a - row * p.index_w;
+          cell = col < p.w ? row * p.w + col : cells;  // a row >= H gives a cell >= H*W too
+        }
+        if (cell >= 0 && cell < cells)
+          dxn[cell * p.c + ci] += g;
         else
           ++skipped;
       }
@@ -208,7 +215,8 @@ index_t max_backward_rows_2x2(T* top, const T* dy, const index_t* argmax, const 
     const index_t o = (o_row * p.ow + ow) * c;
     T* d00 = top + 2 * ow * c;
     hits += max_backward_window_2x2<T, kRelu>(d00, d00 + c, d00 + row, d00 + row + c, dy + o,
-                                              kRelu ? relu_y + o : nullptr, argmax + o, c, ih * p.w + 2 * ow, p.w);
+                                              kRelu ? relu_y + o : nullptr, argmax + o, c, ih * p.index_w + 2 * ow,
+                                              p.index_w);
   }
   for (index_t i = 2 * p.ow * c; i < row; ++i) top[i] = top[row + i] = T(0);  // columns no window covers
   return hits;
@@ -250,7 +258,7 @@ index_t max_backward_disjoint_rows_as(T* dx, const T* dy, const index_t* argmax,
       const T* __restrict g = dy + o;
       const T* __restrict ry = kRelu ? relu_y + o : nullptr;
       for (index_t iw = win.w0; iw < win.w1; ++iw) {
-        const index_t at = ih * p.w + iw;
+        const index_t at = ih * p.index_w + iw;
         T* __restrict d = row + iw * c;
         for (index_t ci = 0; ci < c; ++ci) {
           const bool mine = ao[ci] == at;

@@ -192,14 +192,40 @@ def test_both_gradients_repeat_bitwise_at_each_thread_count(rng, threads):
 
 
 @pytest.mark.parametrize("call", ["both", "weights"])
-def test_an_argmax_in_a_row_no_window_reads_is_refused(rng, call):
-    # A 7x7 output pooled 2x2 reads rows 0-5: the fused calls skip row 6, where no maximum can be.
+def test_foreign_indices_inside_the_pooled_part_are_the_two_calls(rng, call):
+    # A 7x7 output pooled 2x2 is read in its top-left 6x6: indices anywhere there (not from the
+    # forward, so mostly outside their windows) scatter as the pool's own backward would.
+    x = rng.standard_normal((3, 9, 9, 3)).astype(np.float32)
+    args = conv_args(x, 4, (0, 0, 0, 0), (1, 1), rng, np.float32)
+    pooled, argmax = _core.conv2d_forward_maxpool(*args, (2, 2), (2, 2), (0, 0, 0, 0))
+    argmax = rng.integers(0, 6, argmax.shape) * 7 + rng.integers(0, 6, argmax.shape)
+    dpooled = rng.standard_normal(pooled.shape).astype(np.float32)
+    dense = _core.max_pool2d_backward(dpooled, argmax, (3, 7, 7, 4), (2, 2), (2, 2), (0, 0, 0, 0), False, pooled)
+    want = _core.conv2d_backward(dense, x, args[1], None, (1, 1), (0, 0, 0, 0), (1, 1), 1, True, "auto")
+    if call == "both":
+        got = _core.conv2d_backward_maxpool(dpooled, argmax, pooled, x, args[1], (1, 1), (0, 0, 0, 0), (1, 1), 1, True,
+                                            True, (2, 2), (2, 2), (0, 0, 0, 0))
+    else:
+        got = (want[0], *_core.conv2d_backward_weight_maxpool(dpooled, argmax, pooled, x, (3, 3), (1, 1), (0, 0, 0, 0),
+                                                              (1, 1), 1, 4, True, (2, 2), (2, 2), (0, 0, 0, 0)))
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5 * np.abs(w).max())
+
+
+@pytest.mark.parametrize("where,message", [(6 * 7 + 3, r"argmax holds 45, outside \[0, 42\)"),
+                                           (2 * 7 + 6, r"argmax holds 20, in column 6 of the convolution's output, "
+                                                       r"which no pool window reads")],
+                         ids=["row", "column"])
+@pytest.mark.parametrize("call", ["both", "weights"])
+def test_an_argmax_no_window_reads_is_refused(rng, call, where, message):
+    # A 7x7 output pooled 2x2 reads rows and columns 0-5: the fused calls skip the 7th of each,
+    # where no maximum can be.
     x = rng.standard_normal((2, 9, 9, 3)).astype(np.float32)
     args = conv_args(x, 4, (0, 0, 0, 0), (1, 1), rng, np.float32)
     pooled, argmax = _core.conv2d_forward_maxpool(*args, (2, 2), (2, 2), (0, 0, 0, 0))
-    assert argmax.max() < 42
-    argmax[1, 2, 2, 1] = 6 * 7 + 3
-    with pytest.raises(ValueError, match=r"argmax holds 45, outside \[0, 42\)"):
+    assert argmax.max() < 42 and (argmax % 7).max() < 6
+    argmax[1, 2, 2, 1] = where
+    with pytest.raises(ValueError, match=message):
         if call == "both":
             _core.conv2d_backward_maxpool(np.ones_like(pooled), argmax, pooled, x, args[1], (1, 1), (0, 0, 0, 0),
                                           (1, 1), 1, True, True, (2, 2), (2, 2), (0, 0, 0, 0))

@@ -5,8 +5,8 @@ and thread count, measured in one run.
 Workloads:
   cifar10  the course's CIFAR-10 model, Adam, batch 32 (and --batch 128): seconds per epoch of
            50,000 images, extrapolated from --images images (median of --repeats runs, timed in
-           rounds that rotate between the frameworks, each in a process of its own; Keras on its
-           own after them, since TensorFlow's process keeps a core busy even between its runs).
+           rounds that rotate between the frameworks, each in a process of its own, the others
+           stopped while one runs: TensorFlow's process keeps a core busy even between its runs).
   digits   the course's digits model, SGD, batch 100: seconds for 100 epochs of 1,437 images
            (one cell of the grid search), extrapolated from --digits-epochs epochs.
   grid     (--grid) the course's full 7x7 eta x lambda grid with fastconv (one worker process per
@@ -16,9 +16,11 @@ Usage: python benchmarks/e2e.py [--threads 2] [--markdown BENCHMARKS.md]
 """
 
 import argparse
+import contextlib
 import multiprocessing
 import os
 import platform
+import signal
 import statistics
 import sys
 import time
@@ -76,10 +78,29 @@ def worker(conn, framework, workload, threads, images, batch, digits_epochs):
         conn.send(time.perf_counter() - start)
 
 
+@contextlib.contextmanager
+def paused(processes):
+    """Stops the processes (SIGSTOP) for the block and lets them go on after (SIGCONT), where the OS
+    can: an idle framework's threads then cannot spin on a core the timed one needs (TensorFlow's
+    keep one busy between its runs)."""
+    stop, go = getattr(signal, "SIGSTOP", None), getattr(signal, "SIGCONT", None)
+    if stop is None or go is None:
+        yield
+        return
+    for process in processes:
+        os.kill(process.pid, stop)
+    try:
+        yield
+    finally:
+        for process in processes:
+            os.kill(process.pid, go)
+
+
 def median_times(frameworks, repeats, **workload):
     """{framework: median seconds} of one workload, each framework in its own process (worker),
     timed in rounds that take each in turn, so a burst of load on this shared machine falls on all
-    of them rather than on one; and the versions the workers report."""
+    of them rather than on one, the others paused while one runs; and the versions the workers
+    report."""
     context = multiprocessing.get_context("spawn")
     pipes, processes, versions = {}, [], []
     for framework in frameworks:
@@ -92,9 +113,10 @@ def median_times(frameworks, repeats, **workload):
         versions.append(pipe.recv())
     times = {framework: [] for framework in frameworks}
     for _ in range(repeats):
-        for framework, pipe in pipes.items():
-            pipe.send("run")
-            times[framework].append(pipe.recv())
+        for (framework, pipe), process in zip(pipes.items(), processes):
+            with paused([p for p in processes if p is not process]):
+                pipe.send("run")
+                times[framework].append(pipe.recv())
     for pipe in pipes.values():
         pipe.send("stop")
     for process in processes:
@@ -258,12 +280,7 @@ def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3,
                       dict(common, workload="digits", batch=100)))
     rows, versions = [], [framework_version("fastconv")]
     for name, scale, workload in plans:
-        # Keras alone: TensorFlow's process keeps a core busy even between its runs.
-        seconds, seen = median_times([n for n in names if n != "Keras"], repeats, **workload)
-        if "Keras" in names:
-            keras_seconds, keras_seen = median_times(["Keras"], repeats, **workload)
-            seconds.update(keras_seconds)
-            seen += keras_seen
+        seconds, seen = median_times(names, repeats, **workload)
         for version in seen:
             if version not in versions:
                 versions.append(version)
@@ -293,8 +310,8 @@ def markdown(rows, description):
     for _, result in rows:
         names += [n for n in result if n not in names]
     lines = ["## End-to-end training (`benchmarks/e2e.py`)", "",
-             f"Machine: {description}. Medians of runs timed in rounds that take fastconv and PyTorch in "
-             "turn, each framework in a process of its own, Keras alone after them (TensorFlow's process keeps a "
+             f"Machine: {description}. Medians of runs timed in rounds that take the frameworks in turn, each "
+             "in a process of its own, the others stopped (SIGSTOP) while one runs (TensorFlow's process keeps a "
              "core busy even between its runs); each cell is seconds and, in brackets, "
              "fastconv's time as a fraction of that framework's (below 1: fastconv is faster).", "",
              "| workload | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]

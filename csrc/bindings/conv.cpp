@@ -48,6 +48,20 @@ struct WeightGrads {
   py::tuple tuple() const { return py::make_tuple(dw, db); }
 };
 
+// A new dx (N, H, W, C) when the input gradient is wanted, else None (and a null dxp).
+template <typename T>
+struct InputGrad {
+  py::object dx = py::none();
+  T* dxp = nullptr;
+
+  InputGrad(const Conv2DParams& p, bool wanted) {
+    if (!wanted) return;
+    auto a = new_array<T>({p.n, p.h, p.w, p.c});
+    dxp = mutable_data(a);
+    dx = a;
+  }
+};
+
 template <typename T>
 py::array forward_impl(const py::array& x, const py::array& w, py::object bias_in, const Pair& strides,
                        const Pads& pads, const Pair& dilation, index_t groups, bool relu, const std::string& algorithm) {
@@ -221,21 +235,15 @@ py::tuple backward_maxpool_impl(const py::array& dpooled, const py::array& argma
   FC_CHECK(dim(w, 2) == p.cg(), "conv2d_backward: w has ", dim(w, 2), " input channels per group, expected ", p.cg());
   const Pool2DParams q = pool_of_output(p, pool, pool_strides, pool_pads);
   const PooledGradient<T> g(dpooled, argmax, relu_y, q);
-  py::object dx = py::none();
-  T* dxp = nullptr;
-  if (need_input_grad) {
-    auto a = new_array<T>({p.n, p.h, p.w, p.c});
-    dxp = mutable_data(a);
-    dx = a;
-  }
+  InputGrad<T> input(p, need_input_grad);
   WeightGrads<T> grads(p, need_bias);
   index_t skipped = 0;
   {
     py::gil_scoped_release release;
-    skipped = conv2d_backward_maxpool<T>(dxp, grads.dwp, grads.dbp, g.dy, g.argmax, g.relu_y, xp, wp, p, q);
+    skipped = conv2d_backward_maxpool<T>(input.dxp, grads.dwp, grads.dbp, g.dy, g.argmax, g.relu_y, xp, wp, p, q);
   }
   g.check_skipped(skipped, pooled_region(p, q).second);  // the fused kernels take the part the pool reads
-  return py::make_tuple(dx, grads.dw, grads.db);
+  return py::make_tuple(input.dx, grads.dw, grads.db);
 }
 
 // Both gradients in one call: dy is taken through the fused ReLU first (when y, the forward
@@ -262,27 +270,18 @@ py::tuple backward_impl(const py::array& dy, const py::array& x, const py::array
   const ConvAlgorithm algo = parse_conv_algorithm(algorithm.c_str());
   const index_t dy_size = p.n * p.oh * p.ow * p.oc;
   T* masked = yp ? scratch<T>(Scratch::activation_grad, dy_size) : nullptr;
-  py::object dx_obj = py::none();
-  T* dxp = nullptr;
-  if (need_input_grad) {
-    auto dx = new_array<T>({p.n, p.h, p.w, p.c});
-    dxp = mutable_data(dx);
-    dx_obj = dx;
-  }
-  auto dw = new_array<T>({p.kh, p.kw, p.cg(), p.oc});
-  auto db = new_array<T>({p.oc});
-  T* dwp = mutable_data(dw);
-  T* dbp = mutable_data(db);
+  InputGrad<T> input(p, need_input_grad);
+  WeightGrads<T> grads(p, true);
   {
     py::gil_scoped_release release;
     if (masked) {
       relu_backward<T>(masked, dyp, yp, dy_size);
       dyp = masked;
     }
-    if (dxp) conv2d_backward_input<T>(dxp, dyp, wp, p, algo);
-    conv2d_backward_weight<T>(dwp, dbp, dyp, xp, p, algo);
+    if (input.dxp) conv2d_backward_input<T>(input.dxp, dyp, wp, p, algo);
+    conv2d_backward_weight<T>(grads.dwp, grads.dbp, dyp, xp, p, algo);
   }
-  return py::make_tuple(dx_obj, dw, db);
+  return py::make_tuple(input.dx, grads.dw, grads.db);
 }
 
 template <typename T>

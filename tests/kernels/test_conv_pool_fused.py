@@ -15,6 +15,7 @@ PROBLEMS = [
     ((3, 10, 8, 2), 7, (1, 1, 1, 1), (1, 1), (3, 3), (1, 1), (1, 1, 1, 1)),      # overlapping windows, padding
     ((1, 11, 11, 5), 16, (1, 0, 2, 1), (2, 2), (2, 3), (2, 1), (0, 1, 0, 0)),    # batch 1, strided conv
     ((4, 8, 8, 33), 20, (0, 0, 0, 0), (1, 1), (2, 2), (2, 2), (0, 0, 0, 0)),     # many channels: unfused wgrad
+    ((2, 12, 11, 4), 6, (0, 0, 0, 0), (1, 1), (3, 3), (3, 3), (1, 0, 1, 0)),     # top/left pads: 10x9 read as 8x8
 ]
 IDS = [f"x{'x'.join(map(str, p[0]))}-oc{p[1]}-pool{p[4][0]}{p[4][1]}s{p[5][0]}{p[5][1]}" for p in PROBLEMS]
 

@@ -3,8 +3,9 @@
 ``apply(weights)`` updates each trainable Weight's array in place from its ``grad``: SGD and Adam
 in one engine call for all the weights (``_core.sgd_update_many`` / ``adam_update_many``) when the
 arrays are already what the engine takes, else weight by weight through ``functional``'s checked
-versions; RMSprop in NumPy with one scratch buffer per weight instead of chains of temporaries. State (slots and iteration count)
-round-trips through get_state/set_state for save/load. Not learning-rate schedules.
+versions; RMSprop in NumPy with one scratch buffer per weight instead of chains of temporaries.
+State (slots and iteration count) round-trips through get_state/set_state for save/load. Not
+learning-rate schedules.
 """
 
 import math

@@ -64,8 +64,8 @@ bool is_float_array(const py::handle& h) {
 // order, the right sizes, the written ones writeable and no two of them overlapping. Nothing when
 // one is not: the caller then updates array by array through the checked path.
 template <typename T>
-std::optional<std::vector<ParamArrays<T>>> engine_arrays(const py::list& params, const py::list& grads, const py::object& firsts,
-                                          const py::object& seconds) {
+std::optional<std::vector<ParamArrays<T>>> engine_arrays(const py::list& params, const py::list& grads,
+                                                         const py::object& firsts, const py::object& seconds) {
   const std::size_t count = params.size();
   const auto slot = [&](const py::object& slots) -> std::optional<py::list> {
     if (slots.is_none()) return py::list();
@@ -78,7 +78,7 @@ std::optional<std::vector<ParamArrays<T>>> engine_arrays(const py::list& params,
     if (!py::isinstance<py::array>(h)) return nullptr;
     const auto a = py::reinterpret_borrow<py::array>(h);
     const bool ok = has_dtype<T>(a) && (a.flags() & py::array::c_style) && (!written || a.writeable()) &&
-                    (n < 0 || static_cast<index_t>(a.size()) == n);
+                    static_cast<index_t>(a.size()) == n;
     return ok ? static_cast<T*>(const_cast<void*>(a.data())) : nullptr;
   };
   std::vector<ParamArrays<T>> arrays;

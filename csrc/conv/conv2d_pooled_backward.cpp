@@ -2,8 +2,9 @@
 // output: the gradient before pooling is rebuilt a group of images at a time in a buffer that
 // stays in cache, and the group's input gradient and weight-gradient part are computed from
 // there. Unfused, that tensor (the largest of the step after the convolution's own output) would
-// be written to memory by the pool's backward and read back twice. Not the few-channel weight
-// gradient of the first layer (conv2d_backward_weight_direct_maxpool).
+// be written to memory by the pool's backward and read back twice. Also pooled_region, the part of
+// the convolution's output a pool reads, which every fused conv + pool call keeps to. Not the
+// few-channel weight gradient of the first layer (conv2d_backward_weight_direct_maxpool).
 #include <algorithm>
 
 #include "conv/conv2d.h"

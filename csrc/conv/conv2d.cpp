@@ -54,6 +54,7 @@ ConvAlgorithm resolve(ConvAlgorithm algo, const Conv2DParams& p) {
 ConvAlgorithm backward_input_algorithm(const Conv2DParams& p, ConvAlgorithm requested) {
   const ConvAlgorithm a = resolve(requested, p);
   if (a != ConvAlgorithm::direct) return a;
+  if (planar_backward_input_applies(p)) return ConvAlgorithm::direct;  // one channel: beats both
   const bool pays = requested == ConvAlgorithm::direct || direct_backward_input_pays(p);
   return direct_backward_input_applies(p) && pays ? ConvAlgorithm::direct : ConvAlgorithm::im2col;
 }
@@ -80,7 +81,12 @@ template <typename T>
 void conv2d_backward_input(T* dx, const T* dy, const T* w, const Conv2DParams& p, ConvAlgorithm algo) {
   switch (backward_input_algorithm(p, algo)) {
     case ConvAlgorithm::reference: conv2d_backward_input_reference(dx, dy, w, p); break;
-    case ConvAlgorithm::direct: conv2d_backward_input_direct(dx, dy, w, p); break;
+    case ConvAlgorithm::direct:
+      if (planar_backward_input_applies(p))
+        conv2d_backward_input_planar(dx, dy, w, p);
+      else
+        conv2d_backward_input_direct(dx, dy, w, p);
+      break;
     default: conv2d_backward_input_im2col(dx, dy, w, p);
   }
 }

@@ -10,7 +10,8 @@
 namespace fastconv {
 
 // direct: implicit GEMM straight from NHWC x (conv2d_direct.cpp); its backward-input runs for
-// stride 1 and its backward-weight for CG >= the kernel's MR (else im2col's).
+// stride 1 (one-channel inputs as plane correlations) and its backward-weight for CG >= the
+// kernel's MR or one group (else im2col's).
 enum class ConvAlgorithm { automatic = 0, reference, im2col, direct };
 
 const char* conv_algorithm_name(ConvAlgorithm algo);
@@ -90,6 +91,11 @@ index_t conv2d_backward_maxpool(T* dx, T* dw, T* db, const T* dpooled, const ind
 bool direct_backward_input_applies(const Conv2DParams& p);
 template <typename T>
 void conv2d_backward_input_direct(T* dx, const T* dy, const T* w, const Conv2DParams& p);
+// The direct input gradient of a one-channel layer (stride 1, no column dilation): OC plane
+// correlations along the pixels (conv2d_backward_input_planar.cpp).
+bool planar_backward_input_applies(const Conv2DParams& p);
+template <typename T>
+void conv2d_backward_input_planar(T* dx, const T* dy, const T* w, const Conv2DParams& p);
 // Whether conv2d_backward_weight_direct handles p (CG at least the kernel's MR channels).
 template <typename T>
 bool direct_backward_weight_applies(const Conv2DParams& p);

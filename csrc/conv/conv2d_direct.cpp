@@ -516,24 +516,40 @@ void backward_weight_packed_patches(T* dw, T* db, const T* dy, const T* x, const
 
 }  // namespace
 
+// Whether the weight gradient's tiles may span a whole kernel row (KW*C contiguous values of x,
+// TapAddresses::rows): one group, undilated columns, and few output columns whose windows reach
+// into the left or right padding (their rows are copied, with zeros, for every chunk).
+template <typename T>
+bool wgrad_rows_merge(const Conv2DParams& p, const TapAddresses<T>& at) {
+  const index_t edge_columns = at.ow0 + (p.ow - at.ow1);
+  return p.g == 1 && p.dw == 1 && 4 * edge_columns <= p.ow && select_wgrad_kernel<T>(p.kw * p.c).mr <= p.kw * p.c;
+}
+
 template <typename T>
 void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const Conv2DParams& p) {
   // dw (KH*KW*CG, OC) = sum over output pixels m of patch(m)^T dy(m), db = sum over m of dy(m).
-  // Tiles are MR input channels of one tap x NR output channels. Work units (group, tap, OC
-  // block) are split statically over threads; each runs its channel blocks over the pixels in
-  // fixed chunks of KC, in order, so every dw element is reduced in an order that does not
-  // depend on the thread count. The last channel block, when CG % MR != 0, is shifted back to
-  // end at CG and accumulated in a private tile (its first rows belong to the previous block).
-  const WgradKernel<T>& kernel = select_wgrad_kernel<T>(p.cg());
-  const index_t mr = kernel.mr, nr = kernel.nr, kc_max = kernel.kc;
+  // Tiles are MR rows of one tap (MR input channels) or, with one group, of one kernel row (MR of
+  // its KW*C values, a tile's rows may then span two taps) x NR output channels. Work units
+  // (group, tap or kernel row, OC block) are split statically over threads; each runs its row
+  // blocks over the pixels in fixed chunks of KC, in order, so every dw element is reduced in an
+  // order that does not depend on the thread count. The last row block, when the rows are not a
+  // multiple of MR, is shifted back to end at the last row and accumulated in a private tile (its
+  // first rows belong to the previous block).
   const index_t cg = p.cg(), ocg = p.ocg(), ks = p.kh * p.kw;
-  const index_t pixels = p.n * p.oh * p.ow, chunks = (pixels + kc_max - 1) / kc_max;
-  const index_t c_blocks = (cg + mr - 1) / mr, o_blocks = (ocg + nr - 1) / nr;
-  const bool shifted_tail = cg % mr != 0;
-  const index_t units = p.g * ks * o_blocks;
+  const index_t pixels = p.n * p.oh * p.ow;
+  const TapAddresses<T> geometry(p, x, x);
+  const bool channel_rich = cg >= select_wgrad_kernel<T>(cg).mr;
+  const bool merged = channel_rich && wgrad_rows_merge(p, geometry);
+  // seg: the rows of one tap (or kernel row), taps: how many of those per group.
+  const index_t seg = merged ? p.kw * cg : cg, taps = merged ? p.kh : ks;
+  const WgradKernel<T>& kernel = select_wgrad_kernel<T>(seg);
+  const index_t mr = kernel.mr, nr = kernel.nr, kc_max = kernel.kc, chunks = (pixels + kc_max - 1) / kc_max;
+  const index_t c_blocks = (seg + mr - 1) / mr, o_blocks = (ocg + nr - 1) / nr;
+  const bool shifted_tail = seg % mr != 0;
+  const index_t units = p.g * taps * o_blocks;
 
   int threads = threads_for_work(p.flops());
-  if (cg < mr && pixels > 0) {
+  if (!channel_rich && pixels > 0) {
     const WgradKernel<T>& packed_kernel = select_wgrad_kernel<T>(p.k());
     const bool db_in_gemm = p.k() % packed_kernel.mr != 0;
     if (db && !db_in_gemm) {  // no spare patch column: a separate pass over dy
@@ -545,16 +561,24 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
     return;
   }
   threads = static_cast<int>(std::min<index_t>(threads, std::max<index_t>(units, 1)));
-  T* zeros = scratch<T>(Scratch::conv_zero, p.c);
-  std::fill(zeros, zeros + p.c, T(0));
+  const index_t zero_row = std::max(seg, p.c);  // a tap of every group, or a kernel row
+  T* zeros = scratch<T>(Scratch::conv_zero, zero_row);
+  std::fill(zeros, zeros + zero_row, T(0));
   T* tails = scratch<T>(Scratch::conv_aux, checked_mul(units, mr, nr));
   // With several threads the tap pointers of every chunk are built once, shared, split among the
   // threads (each would otherwise build all of them); per-thread chunk buffers when that table
-  // would be large.
-  const bool shared_pointers = threads > 1 && checked_mul(chunks, ks, kc_max, index_t(sizeof(T*))) <= (index_t(64) << 20);
+  // would be large, or when kernel rows are merged (edge pixels' rows are copied per chunk).
+  const bool shared_pointers =
+      !merged && threads > 1 && checked_mul(chunks, ks, kc_max, index_t(sizeof(T*))) <= (index_t(64) << 20);
   const index_t pointer_slots = shared_pointers ? chunks : threads;
   const T** pointers_all = static_cast<const T**>(scratch_bytes(
-      Scratch::conv_pointers, static_cast<std::size_t>(checked_mul(pointer_slots, ks, kc_max, index_t(sizeof(T*))))));
+      Scratch::conv_pointers, static_cast<std::size_t>(checked_mul(pointer_slots, taps, kc_max, index_t(sizeof(T*))))));
+  // Merged: the copied kernel rows of a chunk's edge pixels, KH of KW*C values each: at most the
+  // edge columns of every output row the chunk touches.
+  const index_t edge_columns = geometry.ow0 + (p.ow - geometry.ow1);
+  const index_t spill_pixels = merged ? std::min(kc_max, (kc_max / std::max<index_t>(p.ow, 1) + 2) * edge_columns) : 0;
+  const index_t spill_size = spill_pixels * p.kh * seg;
+  T* spills = scratch<T>(Scratch::conv_cols, checked_mul(threads, std::max<index_t>(spill_size, 1)));
 
   parallel_region_flushed(threads, [&](int tid, int nt) {
     if (db) {
@@ -580,12 +604,22 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
       return;
     }
     const TapAddresses<T> at(p, x, zeros);
-    // ptrs[t * KC + j]: where tap t of pixel m0 + j starts in x (channel 0), or the zero row.
+    T* spill = spills + static_cast<index_t>(tid) * spill_size;
+    // ptrs[t * KC + j]: where tap (or kernel row) t of pixel m0 + j starts in x (channel 0), in
+    // the spill (a kernel row partly in the left or right padding) or the zero row.
     auto build = [&](index_t chunk, const T** ptrs) {
       const index_t m0 = chunk * kc_max, kc = std::min(kc_max, pixels - m0);
       index_t ow = m0 % p.ow, oh = (m0 / p.ow) % p.oh, n = m0 / (p.ow * p.oh);
+      T* next_spill = spill;
       for (index_t j = 0; j < kc; ++j) {
-        at.taps_of(n, oh, ow, ptrs + j, kc_max);
+        if (!merged) {
+          at.taps_of(n, oh, ow, ptrs + j, kc_max);
+        } else if (ow >= at.ow0 && ow < at.ow1) {
+          at.rows(n, oh, ow, ptrs + j, kc_max, nullptr);  // never copies: the rows lie inside
+        } else {
+          at.rows(n, oh, ow, ptrs + j, kc_max, next_spill);
+          next_spill += p.kh * seg;
+        }
         if (++ow == p.ow) {
           ow = 0;
           if (++oh == p.oh) oh = 0, ++n;
@@ -594,36 +628,36 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
     };
     if (shared_pointers) {
       const auto [c0, c1] = static_split(chunks, tid, nt);
-      for (index_t chunk = c0; chunk < c1; ++chunk) build(chunk, pointers_all + chunk * ks * kc_max);
+      for (index_t chunk = c0; chunk < c1; ++chunk) build(chunk, pointers_all + chunk * taps * kc_max);
       team_barrier(nt);
     }
     const auto [u0, u1] = static_split(units, tid, nt);
     for (index_t chunk = 0; chunk < chunks; ++chunk) {
       const index_t m0 = chunk * kc_max, kc = std::min(kc_max, pixels - m0);
-      const T** ptrs = pointers_all + (shared_pointers ? chunk : static_cast<index_t>(tid)) * ks * kc_max;
+      const T** ptrs = pointers_all + (shared_pointers ? chunk : static_cast<index_t>(tid)) * taps * kc_max;
       if (!shared_pointers) build(chunk, ptrs);
       const bool accumulate = chunk > 0;
       for (index_t u = u0; u < u1; ++u) {
-        const index_t g = u / (ks * o_blocks), t = (u / o_blocks) % ks, o0 = (u % o_blocks) * nr;
+        const index_t g = u / (taps * o_blocks), t = (u / o_blocks) % taps, o0 = (u % o_blocks) * nr;
         const index_t cols = std::min(nr, ocg - o0);
         const T* b = dy + m0 * p.oc + g * ocg + o0;
         for (index_t cb = 0; cb < c_blocks; ++cb) {
           const bool tail = shifted_tail && cb == c_blocks - 1;
-          const index_t c0 = tail ? cg - mr : cb * mr;
-          T* c = tail ? tails + u * mr * nr : dw + (t * cg + c0) * p.oc + g * ocg + o0;
+          const index_t c0 = tail ? seg - mr : cb * mr;
+          T* c = tail ? tails + u * mr * nr : dw + (t * seg + c0) * p.oc + g * ocg + o0;
           kernel.ukernel(kc, ptrs + t * kc_max, g * cg + c0, b, p.oc, cols, c, tail ? nr : p.oc, accumulate);
         }
       }
     }
     if (shifted_tail) {
-      // Copy the tail tiles' new rows (channels (c_blocks-1)*MR .. CG-1) into dw.
-      const index_t first = (c_blocks - 1) * mr, skip = first - (cg - mr);
+      // Copy the tail tiles' new rows ((c_blocks-1)*MR .. seg-1) into dw.
+      const index_t first = (c_blocks - 1) * mr, skip = first - (seg - mr);
       for (index_t u = u0; u < u1; ++u) {
-        const index_t g = u / (ks * o_blocks), t = (u / o_blocks) % ks, o0 = (u % o_blocks) * nr;
+        const index_t g = u / (taps * o_blocks), t = (u / o_blocks) % taps, o0 = (u % o_blocks) * nr;
         const index_t cols = std::min(nr, ocg - o0);
         for (index_t i = skip; i < mr; ++i) {
           const T* src = tails + (u * mr + i) * nr;
-          T* dst = dw + (t * cg + cg - mr + i) * p.oc + g * ocg + o0;
+          T* dst = dw + (t * seg + seg - mr + i) * p.oc + g * ocg + o0;
           for (index_t j = 0; j < cols; ++j) dst[j] = src[j];
         }
       }

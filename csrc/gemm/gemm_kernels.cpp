@@ -111,13 +111,14 @@ const WgradKernel<T>& select_wgrad_kernel(index_t rows) {
   for (const auto& kernel : table)
     if (static_cast<int>(kernel.isa) <= static_cast<int>(active_isa())) isa = kernel.isa;
   const WgradKernel<T>* best = nullptr;
-  index_t best_rows = 0;
+  index_t best_cost = 0;
   for (const auto& kernel : table) {
     if (kernel.isa != isa) continue;
-    const index_t computed = rows > 0 ? (rows + kernel.mr - 1) / kernel.mr * kernel.mr : 0;
-    if (!best || computed < best_rows || (computed == best_rows && kernel.mr > best->mr)) {
+    // (computed rows) * (MR + 2) / MR = blocks * (MR + 2).
+    const index_t cost = rows > 0 ? (rows + kernel.mr - 1) / kernel.mr * (kernel.mr + 2) : 0;
+    if (!best || cost < best_cost || (cost == best_cost && kernel.mr > best->mr)) {
       best = &kernel;
-      best_rows = computed;
+      best_cost = cost;
     }
   }
   return *best;

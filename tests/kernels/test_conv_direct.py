@@ -118,13 +118,20 @@ def backward_weight(dy, x, p, algorithm, need_bias=True):
 
 
 # Weight-gradient problems with C/G >= 14 (the largest MR), so the channel-block path runs at every
-# ISA, with both AVX-512 kernels (14 x 32 for C/G 14, 27, 28; 8 x 32 for the others), channel
-# counts that are and are not multiples of MR (the shifted tail block).
+# ISA, with both AVX-512 kernels, row counts that are and are not multiples of MR (the shifted tail
+# block). With one group and undilated columns the rows are a whole kernel row's KW*C (tiles span
+# taps), unless over a quarter of the output columns reach into the side padding: then, and with
+# groups or column dilation, a tap's C/G.
 WGRAD = [P(2, 14, 5, 5, 32, 3, 3), P(1, 28, 6, 6, 40, 3, 3), P(1, 27, 5, 5, 20, 3, 3, pads=(0, 1, 1, 0)), P(1, 15, 6, 7, 33, 3, 3, pads=(1, 1, 1, 1)), P(2, 29, 5, 4, 10, 2, 3, 2, 1),
          P(1, 32, 9, 9, 64, 3, 3, pads=(1, 2, 0, 1), dh=2, dw=1), P(3, 64, 4, 4, 17, 3, 3, pads=(1, 1, 1, 1)),
          P(1, 34, 5, 5, 12, 3, 3, g=2), P(1, 16, 23, 23, 8, 3, 3), P(2, 20, 3, 3, 40, 1, 1),
          # several pixel chunks (KC 256 / 512) on both AVX-512 kernels, with and without a shifted tail
-         P(2, 16, 20, 20, 24, 3, 3, pads=(1, 1, 1, 1)), P(1, 27, 20, 20, 20, 3, 3), P(3, 20, 17, 17, 33, 3, 3)]
+         P(2, 16, 20, 20, 24, 3, 3, pads=(1, 1, 1, 1)), P(1, 27, 20, 20, 20, 3, 3), P(3, 20, 17, 17, 33, 3, 3),
+         # kernel rows: copied edge rows over several chunks and a shifted tail (KW*C = 60), strided,
+         # asymmetric 5x5, 64 channels; per tap where half the columns reach the padding
+         P(2, 20, 20, 20, 24, 3, 3, pads=(1, 1, 1, 1)), P(2, 16, 21, 21, 16, 3, 3, 2, 2, pads=(1, 1, 1, 1)),
+         P(1, 16, 12, 12, 32, 5, 5, pads=(2, 1, 2, 1)), P(1, 64, 10, 10, 64, 3, 3, pads=(1, 1, 1, 1)),
+         P(1, 16, 4, 4, 16, 3, 3, pads=(1, 1, 1, 1))]
 WGRAD_CASES = [("wgrad", p) for p in WGRAD] + CASES
 WGRAD_IDS = [f"{name}-{desc(p)}" for name, p in WGRAD_CASES]
 

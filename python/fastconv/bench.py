@@ -62,6 +62,12 @@ def _median_ms(fn, min_repeats, min_seconds):
     return _measure({"f": fn}, min_repeats, min_seconds)["f"]
 
 
+# OpenBLAS's workers spin for 2**28 cycles (OPENBLAS_THREAD_TIMEOUT's default, about 0.1 s)
+# after each call before they sleep: measured on the 2-core machine, fastconv's 2-thread calls
+# ran at half speed for about 90 ms after a NumPy matmul. So each block waits this long first.
+_SETTLE_SECONDS = 0.15
+
+
 def _measure(fns, min_repeats, min_seconds, rotations=3):
     """Median (or min) ms of each callable, timed side by side in blocks.
 
@@ -69,8 +75,8 @@ def _measure(fns, min_repeats, min_seconds, rotations=3):
     rotation repeats `rotations` times, so load from elsewhere on the machine falls on all of them
     alike. Blocks rather than single interleaved calls because every threaded library keeps its
     worker threads spinning for a while after a call (OpenMP, OpenBLAS): a call timed right after
-    another library's would share the cores with those spinning threads. The first call of each
-    block, and a short pause before it, absorb that.
+    another library's would share the cores with those spinning threads. A pause before each
+    block (_SETTLE_SECONDS) and its first, untimed call absorb that.
     """
     for fn in fns.values():
         fn()  # warm up: caches, scratch buffers, thread pools
@@ -78,7 +84,7 @@ def _measure(fns, min_repeats, min_seconds, rotations=3):
     per_block = max(1, -(-min_repeats // rotations))
     for _ in range(rotations):
         for k, fn in fns.items():
-            time.sleep(0.005)
+            time.sleep(_SETTLE_SECONDS)
             fn()  # untimed: lets this library's threads wake and the last one's go to sleep
             start = time.perf_counter()
             n = 0

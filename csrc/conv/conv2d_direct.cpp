@@ -514,8 +514,6 @@ void backward_weight_packed_patches(T* dw, T* db, const T* dy, const T* x, const
   });
 }
 
-}  // namespace
-
 // Whether the weight gradient's tiles may span a whole kernel row (KW*C contiguous values of x,
 // TapAddresses::rows): one group, undilated columns, and few output columns whose windows reach
 // into the left or right padding (their rows are copied, with zeros, for every chunk).
@@ -524,6 +522,8 @@ bool wgrad_rows_merge(const Conv2DParams& p, const TapAddresses<T>& at) {
   const index_t edge_columns = at.ow0 + (p.ow - at.ow1);
   return p.g == 1 && p.dw == 1 && 4 * edge_columns <= p.ow && select_wgrad_kernel<T>(p.kw * p.c).mr <= p.kw * p.c;
 }
+
+}  // namespace
 
 template <typename T>
 void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const Conv2DParams& p) {

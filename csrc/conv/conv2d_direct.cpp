@@ -518,8 +518,7 @@ void backward_weight_packed_patches(T* dw, T* db, const T* dy, const T* x, const
 // TapAddresses::rows): one group, undilated columns, and few output columns whose windows reach
 // into the left or right padding (their rows are copied, with zeros, for every chunk).
 template <typename T>
-bool wgrad_rows_merge(const Conv2DParams& p, const TapAddresses<T>& at) {
-  const index_t edge_columns = at.ow0 + (p.ow - at.ow1);
+bool wgrad_rows_merge(const Conv2DParams& p, index_t edge_columns) {
   return p.g == 1 && p.dw == 1 && 4 * edge_columns <= p.ow && select_wgrad_kernel<T>(p.kw * p.c).mr <= p.kw * p.c;
 }
 
@@ -538,8 +537,9 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
   const index_t cg = p.cg(), ocg = p.ocg(), ks = p.kh * p.kw;
   const index_t pixels = p.n * p.oh * p.ow;
   const TapAddresses<T> geometry(p, x, x);
+  const index_t edge_columns = geometry.ow0 + (p.ow - geometry.ow1);  // windows reaching the side padding
   const bool channel_rich = cg >= select_wgrad_kernel<T>(cg).mr;
-  const bool merged = channel_rich && wgrad_rows_merge(p, geometry);
+  const bool merged = channel_rich && wgrad_rows_merge<T>(p, edge_columns);
   // seg: the rows of one tap (or kernel row), taps: how many of those per group.
   const index_t seg = merged ? p.kw * cg : cg, taps = merged ? p.kh : ks;
   const WgradKernel<T>& kernel = select_wgrad_kernel<T>(seg);
@@ -575,7 +575,6 @@ void conv2d_backward_weight_direct(T* dw, T* db, const T* dy, const T* x, const 
       Scratch::conv_pointers, static_cast<std::size_t>(checked_mul(pointer_slots, taps, kc_max, index_t(sizeof(T*))))));
   // Merged: the copied kernel rows of a chunk's edge pixels, KH of KW*C values each: at most the
   // edge columns of every output row the chunk touches.
-  const index_t edge_columns = geometry.ow0 + (p.ow - geometry.ow1);
   const index_t spill_pixels = merged ? std::min(kc_max, (kc_max / std::max<index_t>(p.ow, 1) + 2) * edge_columns) : 0;
   const index_t spill_size = spill_pixels * p.kh * seg;
   T* spills = scratch<T>(Scratch::conv_cols, checked_mul(threads, std::max<index_t>(spill_size, 1)));

@@ -49,9 +49,15 @@ void register_config(py::module_& m) {
   m.def("block_cache_clear", &block_cache_clear);
   m.def("get_num_threads", &get_num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  m.def("max_threads", &max_threads);
 
   m.def("conv_output_size", [](index_t i, index_t k, index_t s, index_t pad_begin, index_t pad_end, index_t d) {
     return conv_output_size(i, k, s, {pad_begin, pad_end}, d);
+  }, py::arg("i"), py::arg("k"), py::arg("s"), py::arg("pad_begin"), py::arg("pad_end"), py::arg("d"));
+  // (o, s, d, pad_begin, pad_end) of the canonical axis (geometry.h): what the kernels will run.
+  m.def("conv_axis", [](index_t i, index_t k, index_t s, index_t pad_begin, index_t pad_end, index_t d) {
+    const ConvAxis a = make_conv_axis(i, k, s, {pad_begin, pad_end}, d);
+    return py::make_tuple(a.o, a.s, a.d, a.pad.begin, a.pad.end);
   }, py::arg("i"), py::arg("k"), py::arg("s"), py::arg("pad_begin"), py::arg("pad_end"), py::arg("d"));
   m.def("resolve_padding", [](const std::string& mode, index_t i, index_t k, index_t s, index_t d) {
     const Pad1D p = resolve_padding(mode, i, k, s, d);

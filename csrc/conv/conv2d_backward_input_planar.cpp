@@ -22,7 +22,10 @@
 namespace fastconv {
 
 bool planar_backward_input_applies(const Conv2DParams& p) {
-  return p.c == 1 && p.sh == 1 && p.sw == 1 && p.dw == 1;
+  // The frames hold the padded dx, so padding or a dilated reach far beyond dy and x would make
+  // them (and the work) larger than both: those layers take the general paths.
+  const index_t frame = (p.h + p.pt + p.pb) * (p.w + p.pl + p.pr);
+  return p.c == 1 && p.sh == 1 && p.sw == 1 && p.dw == 1 && frame <= 4 * std::max(p.oh * p.ow, p.h * p.w);
 }
 
 template <typename T>

@@ -1,6 +1,8 @@
 // Validation and output geometry of a conv2d call (see conv2d_params.h).
 #include "conv/conv2d_params.h"
 
+#include <algorithm>
+
 #include "core/errors.h"
 
 namespace fastconv {
@@ -15,18 +17,22 @@ Conv2DParams make_conv2d_params(index_t n, index_t h, index_t w, index_t c, inde
   FC_CHECK(dh >= 1 && dw >= 1, "conv2d: dilation must be >= 1, got (", dh, ", ", dw, ")");
   FC_CHECK(g >= 1 && c % g == 0 && oc % g == 0, "conv2d: groups=", g, " must divide C=", c,
            " and OC=", oc);
-  Conv2DParams p{n, h, w, c, oc, kh, kw, sh, sw, dh, dw, pad_h.begin, pad_h.end, pad_w.begin, pad_w.end, g, 0, 0, relu};
-  p.oh = conv_output_size(h, kh, sh, pad_h, dh);
-  p.ow = conv_output_size(w, kw, sw, pad_w, dw);
-  FC_CHECK(p.oh >= 1 && p.ow >= 1, "conv2d: kernel (", kh, ", ", kw, ") with dilation (", dh, ", ", dw,
-           ") is larger than the padded input (", h + pad_h.begin + pad_h.end, ", ",
-           w + pad_w.begin + pad_w.end, ")");
+  FC_CHECK(pad_h.begin >= 0 && pad_h.end >= 0 && pad_w.begin >= 0 && pad_w.end >= 0,
+           "conv2d: padding must be >= 0, got ((", pad_h.begin, ", ", pad_h.end, "), (", pad_w.begin, ", ",
+           pad_w.end, "))");
+  const ConvAxis y = make_conv_axis(h, kh, sh, pad_h, dh), x = make_conv_axis(w, kw, sw, pad_w, dw);
+  FC_CHECK(y.o >= 1 && x.o >= 1, "conv2d: kernel (", kh, ", ", kw, ") with dilation (", dh, ", ", dw,
+           ") is larger than the padded input: H=", h, " padded by (", pad_h.begin, ", ", pad_h.end, "), W=", w,
+           " padded by (", pad_w.begin, ", ", pad_w.end, ")");
+  // The kernels address the padded input and, for the input gradient, the padded dy: both bounded.
+  check_padded_size("conv2d", n, y, x, std::max(c, oc));
   // Element counts of every tensor must fit in 64 bits (throws OverflowError otherwise).
   checked_mul(n, h, w, c);
-  checked_mul(n, p.oh, p.ow, oc);
+  checked_mul(n, y.o, x.o, oc);
   checked_mul(kh, kw, c, oc);
-  checked_mul(n, p.oh, p.ow, kh, kw, c);
-  return p;
+  checked_mul(n, y.o, x.o, kh, kw, c);
+  return Conv2DParams{n, h, w, c, oc, kh, kw, y.s, x.s, y.d, x.d, y.pad.begin, y.pad.end, x.pad.begin, x.pad.end,
+                      g, y.o, x.o, relu};
 }
 
 }  // namespace fastconv

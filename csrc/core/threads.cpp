@@ -30,6 +30,13 @@ namespace {
 // threadpoolctl's limits) stays an upper bound.
 std::atomic<int> g_threads{0};
 
+#ifdef FASTCONV_HAVE_OPENMP
+// The runtime's setting when the engine loaded (OMP_NUM_THREADS, else the CPU count). A lower
+// setting on the calling thread later is a limit someone set on purpose (threadpoolctl,
+// omp_set_num_threads): set_num_threads never touches the runtime, so that limit caps it.
+const int g_runtime_default = omp_get_max_threads();
+#endif
+
 // A child forked after the parent ran a parallel region inherits a dead OpenMP thread pool, and
 // libgomp hangs on the next region: the engine runs serially in a forked child.
 std::atomic<bool> g_forked_child{false};
@@ -40,11 +47,20 @@ const int g_fork_handler = pthread_atfork(nullptr, nullptr, [] { g_forked_child.
 
 bool in_forked_child() { return g_forked_child.load(std::memory_order_relaxed); }
 
+int max_threads() {
+#ifdef FASTCONV_HAVE_OPENMP
+  return kThreadsPerCpu * std::max(1, omp_get_num_procs());
+#else
+  return 1;
+#endif
+}
+
 int get_num_threads() {
 #ifdef FASTCONV_HAVE_OPENMP
   if (in_forked_child()) return 1;
   const int n = g_threads.load(std::memory_order_relaxed), runtime = omp_get_max_threads();
-  return n > 0 ? std::min(n, runtime) : runtime;
+  const int chosen = n == 0 ? runtime : runtime < g_runtime_default ? std::min(n, runtime) : n;
+  return std::clamp(chosen, 1, max_threads());
 #else
   return 1;
 #endif
@@ -52,10 +68,7 @@ int get_num_threads() {
 
 void set_num_threads(int n) {
   FC_CHECK(n >= 1, "number of threads must be >= 1, got ", n);
-#ifdef FASTCONV_HAVE_OPENMP
-  g_threads.store(n, std::memory_order_relaxed);
-  omp_set_num_threads(n);
-#endif
+  g_threads.store(std::min(n, max_threads()), std::memory_order_relaxed);
 }
 
 const char* openmp_runtime() {

@@ -18,17 +18,27 @@ def _is_int(value):
     return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)))
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _check_int64(value, name, original):
+    # The engine's sizes are 64-bit: a larger Python int would reach it as a bare pybind11 TypeError.
+    if value > INT64_MAX:
+        raise OverflowError(f"{name} must be at most 2**63 - 1, got {original!r}")
+
+
 def int_scalar(value, name, minimum=None):
-    """value as a Python int >= minimum; TypeError for non-integers (bool included)."""
+    """value as a Python int >= minimum and < 2**63; TypeError for non-integers (bool included)."""
     if not _is_int(value):
         raise TypeError(f"{name} must be an int, got {value!r}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    _check_int64(value, name, value)
     return int(value)
 
 
 def int_pair(value, name, minimum=None):
-    """An int or a pair of ints as an (h, w) tuple of Python ints, each >= minimum."""
+    """An int or a pair of ints as an (h, w) tuple of Python ints, each >= minimum and < 2**63."""
     if type(value) is tuple and len(value) == 2 and type(value[0]) is int and type(value[1]) is int:
         pair = value        # already standard (what layers pass on every call)
     elif _is_int(value):
@@ -39,6 +49,7 @@ def int_pair(value, name, minimum=None):
         raise TypeError(f"{name} must be an int or a pair of ints (h, w), got {value!r}")
     if minimum is not None and min(pair) < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    _check_int64(max(pair), name, value)
     return pair
 
 
@@ -76,6 +87,7 @@ def padding_spec(padding, modes=("valid", "same", "full")):
                         f"((top, bottom), (left, right)), got {padding!r}")
     if min(min(p) for p in pads) < 0:
         raise ValueError(f"padding must be >= 0, got {padding!r}")
+    _check_int64(max(max(p) for p in pads), "padding", padding)
     return pads
 
 

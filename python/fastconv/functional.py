@@ -21,6 +21,8 @@ Conventions (see DESIGN.md):
 
 from dataclasses import dataclass
 
+import warnings
+
 import numpy as np
 
 from fastconv import _core
@@ -125,15 +127,17 @@ def _conv_call(fn, x_shape_user, w_shape_user, dtype, strides, padding, dilation
         raise ValueError(f"{fn}: channel mismatch: x has C={c} input channels, so w needs C/groups={c // groups} "
                          f"(groups={groups}) but has {cg}; {where}")
     pads = resolve_pads(spec, (h, w), (kh, kw), strides, dilation)
-    oh = _core.conv_output_size(h, kh, strides[0], pads[0], pads[1], dilation[0])
-    ow = _core.conv_output_size(w, kw, strides[1], pads[2], pads[3], dilation[1])
+    # The canonical geometry (csrc/core/geometry.h) is what every algorithm, the FFT included, runs.
+    oh, sh, dh, pt, pb = _core.conv_axis(h, kh, strides[0], pads[0], pads[1], dilation[0])
+    ow, sw, dw, pl, pr = _core.conv_axis(w, kw, strides[1], pads[2], pads[3], dilation[1])
     if oh < 1 or ow < 1:
         ekh, ekw = dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1
         raise ValueError(f"{fn}: the kernel {kh}x{kw} (dilation {dilation[0]}x{dilation[1]}, spanning "
                          f"{ekh}x{ekw}) is larger than the padded input "
                          f"{h + pads[0] + pads[1]}x{w + pads[2] + pads[3]} (H x W); {where}, padding={padding!r}. "
                          f"Is the channel axis where data_format={fmt!r} expects it?")
-    return _ConvCall(fmt, dtype, (n, h, w, c), (kh, kw), cg, oc, strides, pads, dilation, groups, (n, oh, ow, oc))
+    return _ConvCall(fmt, dtype, (n, h, w, c), (kh, kw), cg, oc, (sh, sw), (pt, pb, pl, pr), (dh, dw), groups,
+                     (n, oh, ow, oc))
 
 
 def _check_algorithm(algorithm):
@@ -318,12 +322,12 @@ def _pool_call(fn, x_shape_user, pool_size, strides, padding, data_format):
     if min(h, w, c) < 1:
         raise ValueError(f"{fn}: x must have non-empty H, W and C axes, got shape {tuple(x_shape_user)} {_axes(fmt)}")
     pads = resolve_pads(spec, (h, w), pool, strides, (1, 1))
-    oh = _core.conv_output_size(h, pool[0], strides[0], pads[0], pads[1], 1)
-    ow = _core.conv_output_size(w, pool[1], strides[1], pads[2], pads[3], 1)
+    oh, sh, _, pt, pb = _core.conv_axis(h, pool[0], strides[0], pads[0], pads[1], 1)
+    ow, sw, _, pl, pr = _core.conv_axis(w, pool[1], strides[1], pads[2], pads[3], 1)
     if oh < 1 or ow < 1:
         raise ValueError(f"{fn}: pool_size {pool[0]}x{pool[1]} is larger than the input {h}x{w} (H x W) of "
                          f"x with shape {tuple(x_shape_user)} {_axes(fmt)}, padding={padding!r}")
-    return fmt, (n, h, w, c), pool, strides, pads, (n, oh, ow, c)
+    return fmt, (n, h, w, c), pool, (sh, sw), (pt, pb, pl, pr), (n, oh, ow, c)
 
 
 def _pool_input(x, fn):
@@ -600,8 +604,19 @@ def pool_output_size(i, k, s=None, padding="valid"):
 
 
 def set_num_threads(n):
-    """Use n threads in the engine's parallel regions (also honoured: OMP_NUM_THREADS)."""
-    _core.set_num_threads(int_scalar(n, "n", 1))
+    """Use n threads in the engine's parallel regions, instead of OMP_NUM_THREADS or the CPU count.
+
+    A limit set later around a call (``threadpoolctl.threadpool_limits``) caps it. At most
+    ``4 * os.cpu_count()`` threads: more only oversubscribe the cores, and tens of thousands make
+    the OpenMP runtime end the process, so a larger n is capped with a RuntimeWarning.
+    """
+    n = int_scalar(n, "n", 1)
+    most = _core.max_threads()
+    if n > most:
+        warnings.warn(f"set_num_threads({n}): capped at {most} threads, the engine's maximum (4 per CPU)",
+                      RuntimeWarning, stacklevel=2)
+        n = most
+    _core.set_num_threads(n)
 
 
 def get_num_threads():

@@ -1,6 +1,8 @@
 """Longer randomized fuzzing of the functional API than the test suite runs: random conv and
 pooling problems (shapes, strides, paddings, dilations, groups, dtypes, memory layouts) checked
-against NumPy, and every public function called with junk arguments.
+against NumPy, the same with strides, dilations, paddings and sizes near 2^31, 2^32, 2^62 and 2^63
+checked against a big-integer reference (tests/robustness/extreme_geometry.py), and every public
+function called with junk arguments.
 
 Usage: python scripts/fuzz.py [--iterations N] [--seed S]. Exits non-zero on the first failure,
 printing the case to reproduce it.
@@ -14,6 +16,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from tests.robustness.extreme_geometry import (check_extreme_conv_case, check_extreme_pool_case,  # noqa: E402
+                                               check_geometry_case, random_extreme_conv_case,
+                                               random_extreme_pool_case, random_geometry_case)
 from tests.robustness.fuzz_cases import LAYOUTS, check_conv_case, check_junk_call, check_pool_case, junk_calls  # noqa: E402
 
 
@@ -44,16 +49,19 @@ def main():
     start = time.perf_counter()
     for name, fn, kwargs in junk_calls():
         check_junk_call(fn, kwargs)
+    kinds = ((random_conv_case, check_conv_case), (random_pool_case, check_pool_case),
+             (random_extreme_conv_case, check_extreme_conv_case), (random_extreme_pool_case, check_extreme_pool_case),
+             (random_geometry_case, check_geometry_case))
     for i in range(args.iterations):
-        for make, check in ((random_conv_case, check_conv_case), (random_pool_case, check_pool_case)):
+        for make, check in kinds:
             case = make(rng)
             try:
                 check(**case)
             except Exception:
                 print(f"iteration {i}: {check.__name__}(**{case!r}) failed", file=sys.stderr)
                 raise
-    print(f"fuzz: {args.iterations} conv and {args.iterations} pooling cases plus {len(list(junk_calls()))} junk "
-          f"calls passed in {time.perf_counter() - start:.1f} s")
+    print(f"fuzz: {args.iterations} each of conv, pooling, extreme conv, extreme pooling and extreme output-size "
+          f"cases plus {len(list(junk_calls()))} junk calls passed in {time.perf_counter() - start:.1f} s")
     return 0
 
 

@@ -90,3 +90,38 @@ def test_forward_results_are_identical_across_thread_counts(rng, threads):
     for other in outputs[1:]:
         for a, b in zip(outputs[0], other):
             np.testing.assert_array_equal(a, b)
+
+
+@requires_openmp
+def test_threadpoolctl_limit_caps_a_later_set_num_threads(threads):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        fastconv.set_num_threads(2)
+        assert fastconv.get_num_threads() == 1
+    assert fastconv.get_num_threads() == 2
+
+
+@requires_openmp
+@pytest.mark.parametrize("asked", [32768, 65536, 2**62])
+def test_a_huge_thread_count_is_capped_with_a_warning(asked):
+    # Before the cap, 32768 threads made libgomp end the process ("Thread creation failed") and
+    # 65536 segfaulted: in a subprocess, so that a regression fails this test only.
+    code = f"""
+import warnings, numpy as np, fastconv
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    fastconv.set_num_threads({asked})
+assert [w.category for w in caught] == [RuntimeWarning], caught
+assert fastconv.get_num_threads() == fastconv._core.max_threads(), fastconv.get_num_threads()
+x = np.ones((256, 64, 64, 64), np.float32); w = np.ones((3, 3, 64, 64), np.float32)
+assert float(fastconv.conv2d(x, w)[0, 0, 0, 0]) == 576.0
+print(fastconv.get_num_threads())
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+@requires_openmp
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="needs os.sched_getaffinity (Linux)")
+def test_the_engine_thread_cap_is_four_per_usable_cpu():
+    assert fastconv._core.max_threads() == 4 * len(os.sched_getaffinity(0))

@@ -490,8 +490,10 @@ class Sequential:
                         if batch_end:
                             cbs.on_train_batch_end(batch, logs)
                             plan = None
-                        if terminate_on_nan and not np.isfinite(loss):
-                            warnings.warn(f"fit: the loss became {loss} in epoch {epoch + 1}, batch {batch + 1}; "
+                        # The running mean too: finite batch losses near the float maximum sum to inf.
+                        if terminate_on_nan and not (np.isfinite(loss) and np.isfinite(logs["loss"])):
+                            bad = loss if not np.isfinite(loss) else logs["loss"]
+                            warnings.warn(f"fit: the loss became {bad} in epoch {epoch + 1}, batch {batch + 1}; "
                                           "training stopped there. Try a lower learning rate, or pass "
                                           "terminate_on_nan=False to train on", RuntimeWarning, stacklevel=2)
                             self.stop_training = True

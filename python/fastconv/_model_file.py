@@ -2,7 +2,7 @@
 (``__config__``), the weights (``weight_0000``, ...) and the optimizer's slots
 (``optimizer_<slot>_0000``, ...); never pickle.
 
-write() replaces the file atomically.
+write() replaces the file atomically and removes what killed writers of the same file left behind.
 read() checks the archive against itself before it reads any array: every member a stored .npy
 whose header's shape and dtype account for exactly its bytes, the members' bytes within the file's,
 the config's types and counts those save writes and its counts those of the members present. So
@@ -11,6 +11,7 @@ the layers' weight shapes, computed from the config without allocating, against 
 before it builds a layer (check_weight_shapes).
 """
 
+import fcntl
 import json
 import math
 import numbers
@@ -30,6 +31,7 @@ INT64_MAX = 2**63 - 1
 # Geometry values (sizes, kernels, strides, dilations) below 2**31 keep the engine's 64-bit
 # arithmetic (i + padding - d * (k - 1) - 1) from overflowing.
 GEOMETRY_MAX = 2**31 - 1
+_TMP_SUFFIX = ".fastconv.tmp"
 _HEADER_READERS = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
 
 
@@ -67,6 +69,37 @@ def _required(config, key, field):
 
 
 # ----- writing
+def _tmp_pattern(base):
+    # tempfile.mkstemp's names: prefix, 8 characters of [a-z0-9_], suffix.
+    return re.compile(re.escape(f".{base}.") + r"[a-z0-9_]{8}" + re.escape(_TMP_SUFFIX))
+
+
+def _remove_dead_writers_files(directory, base):
+    """Remove the temporary files that earlier saves of this file name left when they were killed.
+
+    A writer holds an exclusive flock on its temporary file from just after creating it until it
+    has renamed it into place, so a file we can lock belongs to no live writer, unless that writer
+    has not locked it yet: such a file is still empty, and empty files are left alone."""
+    pattern = _tmp_pattern(base)
+    for entry in os.scandir(directory):
+        if not pattern.fullmatch(entry.name):
+            continue
+        try:
+            fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            # Still the file we locked (not renamed away meanwhile), regular and not empty.
+            held = os.fstat(fd)
+            if held.st_size > 0 and os.path.samestat(held, os.lstat(entry.path)):
+                os.unlink(entry.path)
+        except OSError:     # locked by a live writer, gone, or not ours to remove
+            pass
+        finally:
+            os.close(fd)
+
+
 def write(filepath, config, arrays, overwrite):
     """Write config (JSON) and arrays to filepath atomically: readers see the old file or the new one."""
     path = os.fspath(filepath)
@@ -78,10 +111,12 @@ def write(filepath, config, arrays, overwrite):
     if not os.path.isdir(directory):
         raise FileNotFoundError(f"save: the directory {directory!r} does not exist")
     base = os.path.basename(path)
+    _remove_dead_writers_files(directory, base)
     payload = {"__config__": np.array(json.dumps(config)), **arrays}
-    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=_TMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)      # held until closed, after the rename
             np.savez(f, **payload)
             f.flush()
             os.fsync(f.fileno())

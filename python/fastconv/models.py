@@ -6,12 +6,10 @@ to one NPZ file holding a JSON config, the weights and the optimizer state (neve
 atomically. Not the functional Model API.
 """
 
-import json
 import numbers
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 import warnings
@@ -19,14 +17,12 @@ import warnings
 import numpy as np
 
 from fastconv import _random, callbacks as callbacks_module, layers as layers_module, losses, metrics as metrics_module
-from fastconv import _conv_pool, _fit_checks, optimizers
+from fastconv import _conv_pool, _fit_checks, _model_file, optimizers
+from fastconv._model_file import FORMAT, FORMAT_VERSION
 from fastconv.layers.base import Layer, unique_name
 from fastconv.layers.core import InputLayer
 
 __all__ = ["Sequential", "load_model"]
-
-FORMAT = "fastconv-model"
-FORMAT_VERSION = 1
 
 
 def _check_int(value, name, minimum):
@@ -490,8 +486,10 @@ class Sequential:
                         if batch_end:
                             cbs.on_train_batch_end(batch, logs)
                             plan = None
-                        if terminate_on_nan and not np.isfinite(loss):
-                            warnings.warn(f"fit: the loss became {loss} in epoch {epoch + 1}, batch {batch + 1}; "
+                        # The running mean too: finite batch losses near the float maximum sum to inf.
+                        if terminate_on_nan and not (np.isfinite(loss) and np.isfinite(logs["loss"])):
+                            bad = loss if not np.isfinite(loss) else logs["loss"]
+                            warnings.warn(f"fit: the loss became {bad} in epoch {epoch + 1}, batch {batch + 1}; "
                                           "training stopped there. Try a lower learning rate, or pass "
                                           "terminate_on_nan=False to train on", RuntimeWarning, stacklevel=2)
                             self.stop_training = True
@@ -577,10 +575,9 @@ class Sequential:
 
     @classmethod
     def from_config(cls, config):
-        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
-        for layer_config in config["layers"]:
-            model.add(layers_module.get(layer_config))
-        return model
+        """A model from get_config()'s dict; ValueError naming the field that is wrong."""
+        name, trainable, layer_list = _model_file.layers_from_config(config)
+        return cls(layer_list, name=name, trainable=trainable)
 
     def _file_config(self, include_optimizer):
         config = {"format": FORMAT, "format_version": FORMAT_VERSION,
@@ -610,7 +607,7 @@ class Sequential:
         if state is not None:
             for slot, values in state["slots"].items():
                 arrays.update({f"optimizer_{slot}_{i:04d}": v for i, v in enumerate(values)})
-        _write_npz(filepath, config, arrays, overwrite)
+        _model_file.write(filepath, config, arrays, overwrite)
 
     def save_weights(self, filepath, overwrite=True):
         """Write only the weights (with the model config, to check them against on loading)."""
@@ -618,13 +615,19 @@ class Sequential:
             raise ValueError(f"model {self.name!r} is not built: nothing to save yet")
         config, _ = self._file_config(False)
         config["weights_only"] = True
-        _write_npz(filepath, config, {f"weight_{i:04d}": w for i, w in enumerate(self.get_weights())}, overwrite)
+        _model_file.write(filepath, config, {f"weight_{i:04d}": w for i, w in enumerate(self.get_weights())},
+                          overwrite)
 
     def load_weights(self, filepath):
         """Set the weights from a file written by save or save_weights (shapes checked)."""
-        config, data = _read_npz(filepath)
-        if not self.built and config.get("build_input_shape"):
-            self.build(tuple(config["build_input_shape"]))
+        config, data = _model_file.read(filepath)
+        if not self.built:
+            shape = tuple(config["build_input_shape"])
+            try:
+                _model_file.check_weight_shapes(self._layers, shape, data)     # before allocating any
+            except ValueError as error:
+                raise ValueError(f"{os.fspath(filepath)!r} does not fit model {self.name!r}: {error}") from None
+            self.build(shape)
         self.set_weights([data[f"weight_{i:04d}"] for i in range(config["n_weights"])])
 
     def __repr__(self):
@@ -669,72 +672,6 @@ def _backward_calls(layers_back):
     return calls
 
 
-def _write_npz(filepath, config, arrays, overwrite):
-    path = os.fspath(filepath)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"save: {path!r} is a directory; give a file name such as 'model.keras'")
-    if not overwrite and os.path.exists(path):
-        raise FileExistsError(f"save: {path!r} exists and overwrite=False")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(f"save: the directory {directory!r} does not exist")
-    payload = {"__config__": np.array(json.dumps(config)), **arrays}
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **payload)
-            f.flush()
-            os.fsync(f.fileno())
-        if os.path.exists(path):
-            mode = os.stat(path).st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)       # atomic: readers see the old file or the new one, never a partial one
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _read_npz(filepath):
-    path = os.fspath(filepath)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no model file at {path!r}")
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            data = {k: npz[k] for k in npz.files}
-        config = json.loads(str(data.pop("__config__")))
-    except (OSError, ValueError, KeyError, EOFError) as error:
-        raise ValueError(f"{path!r} is not a fastconv model file (written by Sequential.save): {error}") from None
-    except Exception as error:      # zipfile.BadZipFile and friends from a truncated or foreign file
-        raise ValueError(f"{path!r} is not a fastconv model file (written by Sequential.save): "
-                         f"{type(error).__name__}: {error}") from None
-    if not isinstance(config, dict) or config.get("format") != FORMAT:
-        raise ValueError(f"{path!r} is not a fastconv model file (no {FORMAT!r} config)")
-    if config.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{path!r} has format version {config.get('format_version')!r}; this fastconv reads "
-                         f"version {FORMAT_VERSION}")
-    try:
-        expected = {f"weight_{i:04d}" for i in range(int(config.get("n_weights", 0)))}
-        slots = (config.get("compile") or {}).get("slots", {})
-        expected |= {f"optimizer_{name}_{i:04d}" for name, count in slots.items() for i in range(int(count))}
-    except (AttributeError, TypeError, ValueError) as error:
-        raise ValueError(f"{path!r} has an invalid model config: {error}") from None
-    missing = sorted(expected - set(data))
-    if missing:
-        raise ValueError(f"{path!r} is damaged: missing arrays {missing[:5]}")
-    unexpected = sorted(set(data) - expected)
-    if unexpected:
-        raise ValueError(f"{path!r} is damaged or was edited: unexpected arrays {unexpected[:5]}")
-    not_float = [f"{k} ({v.dtype})" for k, v in data.items() if v.dtype.kind != "f"]
-    if not_float:
-        raise ValueError(f"{path!r} is damaged or was edited: model files hold float arrays, got {not_float[:5]}")
-    return config, data
-
-
 def load_model(filepath, compile=True):
     """A Sequential model from a file written by ``model.save`` (NPZ + JSON, read without pickle).
 
@@ -743,26 +680,39 @@ def load_model(filepath, compile=True):
             loss and metrics, so that fit resumes where it stopped.
 
     Raises:
-        FileNotFoundError: no file. ValueError: not a fastconv model file, or damaged.
+        FileNotFoundError: no file. ValueError: not a fastconv model file, damaged, or a config that
+            save would not write (naming the field), found before any layer is built.
     """
-    config, data = _read_npz(filepath)
+    path = os.fspath(filepath)
+    config, data = _model_file.read(path)
     if config.get("weights_only"):
-        raise ValueError(f"{os.fspath(filepath)!r} holds weights only (save_weights); build the model and call "
+        raise ValueError(f"{path!r} holds weights only (save_weights); build the model and call "
                          "model.load_weights() instead")
+    compiled = config["compile"] if compile else None
     try:
-        model = Sequential.from_config(config["model"]["config"])
-        if config["build_input_shape"] is not None:
-            model.build(tuple(config["build_input_shape"]))
+        if config["model"].get("class_name") != "Sequential":
+            raise ValueError(f"config.model.class_name must be 'Sequential', got {config['model'].get('class_name')!r}")
+        name, trainable, layer_list = _model_file.layers_from_config(config["model"].get("config"),
+                                                                     "config.model.config")
+        input_shape = tuple(config["build_input_shape"])
+        first = layer_list[0]._batch_input_shape if layer_list else None
+        if first is not None and tuple(first[1:]) != input_shape[1:]:
+            raise ValueError(f"config.build_input_shape {input_shape} does not match the first layer's input "
+                             f"shape {tuple(first)}")
+        _model_file.check_weight_shapes(layer_list, input_shape, data)
+        if compiled is not None:
+            optimizer, loss, metrics = _model_file.compile_from_config(compiled)
+        # Only now, with every weight's shape that of a stored array, are the layers built.
+        model = Sequential(layer_list, name=name, trainable=trainable)
+        model.build(input_shape)
         model.set_weights([data[f"weight_{i:04d}"] for i in range(config["n_weights"])])
-    except (KeyError, TypeError) as error:
-        raise ValueError(f"{os.fspath(filepath)!r} has an invalid model config: {error}") from None
-    compiled = config.get("compile")
-    if compile and compiled:
-        model.compile(optimizer=optimizers.get(compiled["optimizer"]),
-                      loss=None if compiled["loss"] is None else losses.get(compiled["loss"]),
-                      metrics=[m for m in compiled["metrics"] if m is not None])
-        slots = {name: [data[f"optimizer_{name}_{i:04d}"] for i in range(count)]
-                 for name, count in compiled["slots"].items()}
-        if slots or compiled["iterations"]:
-            model.optimizer.set_state({"iterations": compiled["iterations"], "slots": slots}, model.trainable_weights)
+        if compiled is not None:
+            model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+            slots = {slot: [data[f"optimizer_{slot}_{i:04d}"] for i in range(count)]
+                     for slot, count in compiled["slots"].items()}
+            if slots or compiled["iterations"]:
+                model.optimizer.set_state({"iterations": compiled["iterations"], "slots": slots},
+                                          model.trainable_weights)
+    except ValueError as error:
+        raise ValueError(f"{path!r} has an invalid model config: {error}") from None
     return model

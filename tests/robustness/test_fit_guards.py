@@ -1,4 +1,4 @@
-"""fit checks its data before the first step, stops on a NaN loss, repeats bitwise and keeps its
+"""fit checks its data before the first step, stops on a NaN or Inf loss, repeats bitwise and keeps its
 memory flat."""
 
 import resource
@@ -128,3 +128,25 @@ def test_three_epochs_of_fit_keep_memory_flat():
     model.fit(x, y, epochs=3, verbose=0)
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 20, f"peak resident memory grew by {grown_mb:.1f} MB over 3 epochs"
+
+
+def test_an_inf_loss_stops_training_too():
+    # Every batch loss is finite (about 5e306 a sample) but their running sum passes the float64
+    # maximum in the third batch: the loss fit reports is inf. Before the fix fit trained on,
+    # logging inf for every epoch. The tiny learning rate keeps the weights where they are.
+    x, y, _ = make_data(64)
+    x = np.full(x.shape, 6e151)
+
+    def model():
+        m = Sequential([layers.Input((6, 6, 1), dtype="float64"), layers.Flatten(dtype="float64"),
+                        layers.Dense(3, dtype="float64", kernel_initializer="ones")])
+        m.compile(optimizer=optimizers.SGD(learning_rate=5e-324), loss="mse")
+        return m
+
+    with pytest.warns(RuntimeWarning, match=r"the loss became inf in epoch 1, batch 3; training stopped"):
+        history = model().fit(x, y, epochs=3, batch_size=16, verbose=0)
+    assert len(history.epoch) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = model().fit(x, y, epochs=3, batch_size=16, verbose=0, terminate_on_nan=False)
+    assert len(history.epoch) == 3 and np.isinf(history.history["loss"]).all()

@@ -37,6 +37,13 @@ def standardize_shape(shape, name="input_shape"):
     return tuple(None if s is None else int(s) for s in shape)
 
 
+def split_batch_shape(batch_shape, name="batch_input_shape"):
+    """(batch size, shape without it) of a shape whose batch axis comes first, else ValueError."""
+    if not isinstance(batch_shape, (tuple, list)) or not batch_shape:
+        raise ValueError(f"{name} must be a tuple (batch size or None, *shape), got {batch_shape!r}")
+    return batch_shape[0], standardize_shape(tuple(batch_shape[1:]), name)
+
+
 class Weight:
     """One weight array with its gradient (same shape, or None before backward) and regularizer."""
 
@@ -86,8 +93,8 @@ class Layer:
         self._weights = []
         self._batch_input_shape = None
         if batch_input_shape is not None:
-            shape = standardize_shape(tuple(batch_input_shape)[1:], "batch_input_shape")
-            self._batch_input_shape = (batch_input_shape[0],) + shape
+            batch_size, shape = split_batch_shape(batch_input_shape)
+            self._batch_input_shape = (batch_size,) + shape
         elif input_shape is not None:
             self._batch_input_shape = (None,) + standardize_shape(input_shape)
         self.input_shape = None
@@ -148,10 +155,20 @@ class Layer:
                 w.regularizer.add_gradient(w.grad, w.value)
 
     # ----- shapes and calls
+    def weight_specs(self, input_shape):
+        """What build(input_shape) makes, without making it: ``(name, shape, initializer, regularizer,
+        trainable)`` per weight (each stored as the attribute of that name), input_shape checked.
+        load_model checks a file's arrays against these shapes before anything is allocated."""
+        return []
+
     def build(self, input_shape):
         """Make the weights for inputs of input_shape (batch axis first, may be None)."""
+        specs = self.weight_specs(input_shape)
+        output_shape = self.compute_output_shape(tuple(input_shape))     # checked before allocating
+        for name, shape, initializer, regularizer, trainable in specs:
+            setattr(self, name, self.add_weight(name, shape, initializer, regularizer, trainable))
         self.input_shape = tuple(input_shape)
-        self.output_shape = self.compute_output_shape(self.input_shape)
+        self.output_shape = output_shape
         self._input_tail = self.input_shape[1:]
         self.built = True
 

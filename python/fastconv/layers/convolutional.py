@@ -75,7 +75,7 @@ class Conv2D(ActivationOutput, Layer):
     def _channel_axis(self):
         return -1 if self.data_format == "channels_last" else 1
 
-    def build(self, input_shape):
+    def weight_specs(self, input_shape):
         if len(input_shape) != 4:
             raise ValueError(f"Conv2D {self.name!r} expects 4-D inputs (batch, H, W, C) for "
                              f"data_format={self.data_format!r}, got input shape {tuple(input_shape)}")
@@ -85,11 +85,11 @@ class Conv2D(ActivationOutput, Layer):
         if channels % self.groups:
             raise ValueError(f"Conv2D {self.name!r}: input channels {channels} must be a multiple of "
                              f"groups={self.groups} (input shape {tuple(input_shape)})")
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels // self.groups, self.filters),
-                                      self.kernel_initializer, self.kernel_regularizer)
+        specs = [("kernel", (*self.kernel_size, channels // self.groups, self.filters), self.kernel_initializer,
+                  self.kernel_regularizer, True)]
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer, self.bias_regularizer)
-        super().build(input_shape)
+            specs.append(("bias", (self.filters,), self.bias_initializer, self.bias_regularizer, True))
+        return specs
 
     def compute_output_shape(self, input_shape):
         if self.data_format == "channels_last":

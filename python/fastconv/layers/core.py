@@ -11,7 +11,8 @@ import numpy as np
 
 from fastconv import _core, _random, activations
 from fastconv._args import data_format as _data_format
-from fastconv.layers.base import ActivationOutput, Layer, serialize_init, serialize_reg, standardize_shape
+from fastconv.layers.base import (ActivationOutput, Layer, serialize_init, serialize_reg, split_batch_shape,
+                                  standardize_shape)
 
 __all__ = ["InputLayer", "Input", "Dense", "Flatten", "Dropout", "Activation", "ReLU", "Softmax"]
 
@@ -40,7 +41,7 @@ class InputLayer(Layer):
         if shape is None and batch_shape is None:
             raise ValueError("InputLayer needs shape= (the input's shape without the batch axis)")
         if batch_shape is not None:
-            batch_size, shape = batch_shape[0], batch_shape[1:]
+            batch_size, shape = split_batch_shape(batch_shape, "batch_shape")
         shape = standardize_shape(shape, "shape")
         if batch_size is not None and (not isinstance(batch_size, numbers.Integral) or batch_size < 1):
             raise ValueError(f"batch_size must be None or a positive int, got {batch_size!r}")
@@ -96,15 +97,14 @@ class Dense(ActivationOutput, Layer):
         self._standardize_options(activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
                                   bias_regularizer)
 
-    def build(self, input_shape):
+    def weight_specs(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
             raise ValueError(f"Dense {self.name!r} needs inputs (batch, ..., features) with known features, "
                              f"got input shape {tuple(input_shape)}")
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
-                                      self.kernel_regularizer)
+        specs = [("kernel", (input_shape[-1], self.units), self.kernel_initializer, self.kernel_regularizer, True)]
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer, self.bias_regularizer)
-        super().build(input_shape)
+            specs.append(("bias", (self.units,), self.bias_initializer, self.bias_regularizer, True))
+        return specs
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)

@@ -49,7 +49,7 @@ class BatchNormalization(Layer):
         self.gamma_regularizer = regularizers.get(gamma_regularizer, "gamma_regularizer")
         self.gamma = self.beta = self.moving_mean = self.moving_variance = None
 
-    def build(self, input_shape):
+    def weight_specs(self, input_shape):
         ndim = len(input_shape)
         if not -ndim <= self.axis < ndim or (self.axis % ndim) == 0:
             raise ValueError(f"BatchNormalization {self.name!r}: axis {self.axis} is not a feature axis of inputs "
@@ -59,14 +59,13 @@ class BatchNormalization(Layer):
             raise ValueError(f"BatchNormalization {self.name!r}: axis {self.axis} of the input must be known, "
                              f"got {tuple(input_shape)}")
         shape = (channels,)
+        specs = []
         if self.scale:
-            self.gamma = self.add_weight("gamma", shape, self.gamma_initializer, self.gamma_regularizer)
+            specs.append(("gamma", shape, self.gamma_initializer, self.gamma_regularizer, True))
         if self.center:
-            self.beta = self.add_weight("beta", shape, self.beta_initializer, self.beta_regularizer)
-        self.moving_mean = self.add_weight("moving_mean", shape, self.moving_mean_initializer, trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", shape, self.moving_variance_initializer,
-                                               trainable=False)
-        super().build(input_shape)
+            specs.append(("beta", shape, self.beta_initializer, self.beta_regularizer, True))
+        return specs + [("moving_mean", shape, self.moving_mean_initializer, None, False),
+                        ("moving_variance", shape, self.moving_variance_initializer, None, False)]
 
     def _shapes(self, ndim):
         axis = self.axis % ndim

@@ -11,7 +11,6 @@ the layers' weight shapes, computed from the config without allocating, against 
 before it builds a layer (check_weight_shapes).
 """
 
-import fcntl
 import json
 import math
 import numbers
@@ -23,14 +22,16 @@ import zipfile
 import numpy as np
 from numpy.lib import format as npy_format
 
-from fastconv import layers as layers_module, losses, metrics as metrics_module, optimizers
+from fastconv import functional, layers as layers_module, losses, metrics as metrics_module, optimizers
+
+try:
+    import fcntl
+except ImportError:     # Windows: no flock, so no telling a dead writer's leftovers from a live one's
+    fcntl = None
 
 FORMAT = "fastconv-model"
 FORMAT_VERSION = 1
 INT64_MAX = 2**63 - 1
-# Geometry values (sizes, kernels, strides, dilations) below 2**31 keep the engine's 64-bit
-# arithmetic (i + padding - d * (k - 1) - 1) from overflowing.
-GEOMETRY_MAX = 2**31 - 1
 _TMP_SUFFIX = ".fastconv.tmp"
 _HEADER_READERS = {(1, 0): npy_format.read_array_header_1_0, (2, 0): npy_format.read_array_header_2_0}
 
@@ -80,6 +81,8 @@ def _remove_dead_writers_files(directory, base):
     A writer holds an exclusive flock on its temporary file from just after creating it until it
     has renamed it into place, so a file we can lock belongs to no live writer, unless that writer
     has not locked it yet: such a file is still empty, and empty files are left alone."""
+    if fcntl is None:
+        return
     pattern = _tmp_pattern(base)
     for entry in os.scandir(directory):
         if not pattern.fullmatch(entry.name):
@@ -116,7 +119,8 @@ def write(filepath, config, arrays, overwrite):
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=_TMP_SUFFIX, dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)      # held until closed, after the rename
+            if fcntl is not None:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # held until closed, after the rename
             np.savez(f, **payload)
             f.flush()
             os.fsync(f.fileno())
@@ -309,15 +313,13 @@ def layers_from_config(config, field="config"):
     return name, trainable, layer_list
 
 
-def _check_geometry(layer, shape):
-    """Conv2D and pooling: geometry values the engine's 64-bit arithmetic holds exactly."""
-    values = {"input size": shape[1:3] if getattr(layer, "data_format", None) == "channels_last" else shape[2:4]}
-    for attribute in ("kernel_size", "pool_size", "strides", "dilation_rate"):
-        if hasattr(layer, attribute):
-            values[attribute] = getattr(layer, attribute)
-    for what, pair in values.items():
-        if max(pair) > GEOMETRY_MAX:
-            raise ValueError(f"layer {layer.name!r}: {what} {tuple(pair)} is larger than {GEOMETRY_MAX}")
+def _check_conv_geometry(layer, shape, kernel_shape):
+    """The engine's own checks of a convolution's geometry (its bound on the padded input among
+    them), for one image, without an array: what fit would otherwise meet at its first step."""
+    kh, kw, cg, oc = kernel_shape
+    w_shape = kernel_shape if layer.data_format == "channels_last" else (oc, cg, kh, kw)
+    functional.explain((1, *shape[1:]), w_shape, layer.strides, layer.padding, layer.dilation_rate, layer.groups,
+                       layer.data_format)
 
 
 def check_weight_shapes(layer_list, input_shape, arrays):
@@ -327,11 +329,14 @@ def check_weight_shapes(layer_list, input_shape, arrays):
     for layer in layer_list:
         if isinstance(layer, layers_module.InputLayer):
             continue
-        if isinstance(layer, (layers_module.Conv2D, layers_module.MaxPooling2D, layers_module.AveragePooling2D)) \
-                and len(shape) == 4:
-            _check_geometry(layer, shape)
-        specs = layer.weight_specs(shape)
-        out = tuple(layer.compute_output_shape(shape))
+        try:
+            specs = layer.weight_specs(shape)
+            out = tuple(layer.compute_output_shape(shape))
+            if isinstance(layer, layers_module.Conv2D) and None not in shape[1:]:
+                _check_conv_geometry(layer, shape, specs[0][1])
+        except OverflowError as error:  # the engine's exact geometry: a size past its bounds
+            raise ValueError(f"layer {layer.name!r}: its geometry (kernel_size, strides, dilation_rate, padding) "
+                             f"overflows: {error}") from None
         if not out or any(not _is_int(s) or s < 1 for s in out[1:]):
             raise ValueError(f"layer {layer.name!r} gives outputs of shape {out} for inputs {shape}")
         _elements(out, f"the output of layer {layer.name!r}")

@@ -320,9 +320,9 @@ DILATION = textwrap.dedent("""
 
 def test_a_dilation_that_overflows_the_geometry_is_refused(tmp_path):
     # The hardening issue's model file: dilation 2**63 - 1 on a 1x1 input ("same" padding: with "valid" the
-    # 3x3 kernel does not fit the 1x1 input, and that model cannot be built to be saved). The
-    # engine's 64-bit geometry wraps (d * (k - 1) overflows) to a positive output size; before the
-    # fix load_model accepted the file and fit then aborted the process. Run in a subprocess so
+    # 3x3 kernel does not fit the 1x1 input, and that model cannot be built to be saved). Before
+    # the fix the engine's 64-bit geometry wrapped (d * (k - 1) overflowed) to a positive output
+    # size, load_model accepted the file and fit then aborted the process. Run in a subprocess so
     # that such a crash fails the test rather than ending the session.
     result = subprocess.run([sys.executable, "-c", DILATION, str(tmp_path / "dilated.keras")], cwd=ROOT,
                             capture_output=True, text=True, timeout=300)
@@ -331,10 +331,10 @@ def test_a_dilation_that_overflows_the_geometry_is_refused(tmp_path):
     assert "dilation_rate" in result.stdout and "invalid model config" in result.stdout
 
 
-@pytest.mark.parametrize("dilation, padding", [([2, 2], "valid"), ([2**31, 1], "same")])
+@pytest.mark.parametrize("dilation, padding", [([2, 2], "valid"), ([2**63 - 1, 1], "same")])
 def test_conv_geometry_the_loader_refuses(tmp_path, dilation, padding):
-    # A dilated kernel larger than the input (an empty output), and values past the engine's
-    # exact range, whatever the padding.
+    # A dilated kernel larger than the input (an empty output), and a dilation whose 'same'
+    # padding passes 64 bits.
     model = Sequential([layers.Input((3, 3, 1)), layers.Conv2D(2, 3, padding=padding), layers.Flatten(),
                         layers.Dense(2)])
     model.compile(optimizer="sgd", loss="mse")

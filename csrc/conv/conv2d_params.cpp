@@ -17,9 +17,6 @@ Conv2DParams make_conv2d_params(index_t n, index_t h, index_t w, index_t c, inde
   FC_CHECK(dh >= 1 && dw >= 1, "conv2d: dilation must be >= 1, got (", dh, ", ", dw, ")");
   FC_CHECK(g >= 1 && c % g == 0 && oc % g == 0, "conv2d: groups=", g, " must divide C=", c,
            " and OC=", oc);
-  FC_CHECK(pad_h.begin >= 0 && pad_h.end >= 0 && pad_w.begin >= 0 && pad_w.end >= 0,
-           "conv2d: padding must be >= 0, got ((", pad_h.begin, ", ", pad_h.end, "), (", pad_w.begin, ", ",
-           pad_w.end, "))");
   const ConvAxis y = make_conv_axis(h, kh, sh, pad_h, dh), x = make_conv_axis(w, kw, sw, pad_w, dw);
   FC_CHECK(y.o >= 1 && x.o >= 1, "conv2d: kernel (", kh, ", ", kw, ") with dilation (", dh, ", ", dw,
            ") is larger than the padded input: H=", h, " padded by (", pad_h.begin, ", ", pad_h.end, "), W=", w,

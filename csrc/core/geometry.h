@@ -33,8 +33,8 @@ Pad1D resolve_padding(const std::string& mode, index_t i, index_t k, index_t s, 
 // One spatial axis of a convolution or pooling: input i, kernel k, stride s, dilation d, padding,
 // output o = conv_output_size(...). Canonical when o >= 1: the end padding cut to what the last
 // window reaches, the dilation 1 when there is one tap and the stride no larger than the span
-// when there is one output (neither is then ever multiplied), so o is unchanged. Every output reads the same inputs as before, and every
-// field is at most the padded extent i + pad.begin + pad.end.
+// when there is one output (neither is then ever multiplied). o is unchanged, every output reads
+// the same inputs as before, and every field is at most the padded extent i + pad.begin + pad.end.
 struct ConvAxis {
   index_t i, k, s, d;
   Pad1D pad;

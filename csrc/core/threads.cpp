@@ -49,7 +49,10 @@ bool in_forked_child() { return g_forked_child.load(std::memory_order_relaxed); 
 
 int max_threads() {
 #ifdef FASTCONV_HAVE_OPENMP
-  return kThreadsPerCpu * std::max(1, omp_get_num_procs());
+  // Once: libgomp asks the kernel for the affinity mask on every omp_get_num_procs call, and
+  // get_num_threads runs on every engine call.
+  static const int most = kThreadsPerCpu * std::max(1, omp_get_num_procs());
+  return most;
 #else
   return 1;
 #endif

@@ -122,6 +122,61 @@ def test_bad_threads_exit_2(capsys):
     assert "--threads" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, needle", [
+    (["digits", "--seed", "-1"], "--seed: expected a whole number from 0 to 2**63 - 1, got '-1'"),
+    (["digits", "--seed", str(2**63)], "--seed"),
+    (["grid", "digits", "--seed", "x"], "--seed"),
+])
+def test_bad_seed_is_an_argument_error(argv, needle, capsys):
+    """Issue #14 item 13: --seed -1 ended in a ValueError traceback."""
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2 and needle in capsys.readouterr().err
+
+
+def test_threads_beyond_the_engine_maximum_are_capped_with_one_line(tmp_path, capsys):
+    """Issue #14 item 13: --threads 99999999999999999999 ended in an OverflowError traceback."""
+    pytest.importorskip("sklearn")
+    argv = ["digits", "--epochs", "1", "--verbose", "0", "--out", str(tmp_path), "--threads", str(10**20)]
+    assert cli.main(argv) == 0
+    err = capsys.readouterr().err
+    assert f"--threads {10**20} is more than the engine's maximum (4 per CPU); using" in err
+    assert fastconv.get_num_threads() == 1  # restored afterwards
+
+
+@pytest.mark.parametrize("argv", [["digits", "--epochs", "1"], ["grid", "digits", "--epochs", "1"],
+                                  ["cifar10", "--epochs", "1"], ["bench", "--markdown", "b.md"]])
+@pytest.mark.parametrize("out, reason", [("/dev/full", "exists and is not a directory"),
+                                         ("/dev/null/sub", "cannot create the output directory")])
+def test_unusable_out_is_one_line_and_exit_1(argv, out, reason, capsys):
+    """Issue #14 item 13: --out /dev/full ended in a FileExistsError traceback."""
+    assert cli.main(argv + ["--out", out]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out {out}: {reason}" in err, err
+
+
+def test_a_failed_write_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    """A disk that fills up while the command writes its figures: one line naming the error, exit 1."""
+    pytest.importorskip("sklearn")
+    import errno
+    from matplotlib.figure import Figure
+
+    def full_disk(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+    monkeypatch.setattr(Figure, "savefig", full_disk)
+    assert cli.main(["digits", "--epochs", "1", "--verbose", "0", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("fastconv digits: [Errno 28] No space left on device") and err.count("\n") == 1, err
+
+
+def test_console_script_reports_bad_options_without_a_traceback(tmp_path):
+    exe = shutil.which("fastconv")
+    command = [exe] if exe else [sys.executable, "-m", "fastconv.cli"]
+    for args, code in ((["digits", "--seed", "-1"], 2), (["digits", "--out", "/dev/full"], 1)):
+        result = subprocess.run(command + args, capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode == code and "Traceback" not in result.stderr, result.stderr
+
+
 def test_cifar10_tiny_run(tmp_path, capsys):
     root = cifar10_subset_root()
     if root is None:

@@ -1,6 +1,7 @@
 """fastconv.datasets.cifar10: the real subset (directory, archive, Keras cache layouts), a file://
 download with MD5 check, corrupt and unsafe archives, unsafe pickles, missing data, bad arguments."""
 
+import gzip
 import io
 import os
 import pickle
@@ -187,6 +188,53 @@ def test_unsafe_download_is_refused(isolated, tmp_path, bad):
     assert not (tmp_path / "evil").exists() and not os.path.exists("/tmp/fastconv-evil")
     assert not (target / "cifar-10-batches-py").exists()
     assert not [p for p in target.iterdir() if p.name.startswith(".cifar10-extract")]
+
+
+def _header_only_tar_gz(path, members, declared_size):
+    """A tar.gz whose last member's header declares declared_size bytes but carries none: the issue's
+    4.7 MB archive declaring a 1 GB member, without the 1 GB of zeros to compress."""
+    blocks = []
+    for info, data in members:  # each member: its header, then its data padded to 512-byte blocks
+        blocks += [info.tobuf(), data, bytes(-len(data) % tarfile.BLOCKSIZE)]
+    big = tarfile.TarInfo("cifar-10-batches-py/data_batch_1")
+    big.size = declared_size
+    path.write_bytes(gzip.compress(b"".join(blocks) + big.tobuf()))
+    return path
+
+
+@pytest.mark.parametrize("how", ["archive", "download"])
+def test_archive_declaring_a_huge_member_is_refused_before_reading_it(isolated, tmp_path, how):
+    """Issue #14 item 8: a small archive declaring a 1 GB member allocated 1 GB."""
+    archive = _header_only_tar_gz(tmp_path / "cifar-10-python.tar.gz",
+                                  [_file("cifar-10-batches-py/test_batch")], declared_size=1 << 30)
+    assert archive.stat().st_size < 1000
+    with pytest.raises(ValueError, match="'cifar-10-batches-py/data_batch_1' of 1073741824 bytes.*refusing"):
+        if how == "archive":
+            cifar10.load_data(path=archive)
+        else:
+            cifar10.load_data(path=tmp_path / "downloads", origin=file_url(archive))
+    if how == "download":
+        assert not (tmp_path / "downloads" / "cifar-10-batches-py").exists()
+
+
+@pytest.mark.parametrize("how", ["archive", "download"])
+def test_archive_with_too_many_entries_is_refused(isolated, tmp_path, how):
+    members = [_file(f"cifar-10-batches-py/extra_{i}") for i in range(65)]
+    archive = _tar_with(tmp_path / "cifar-10-python.tar.gz", members)
+    with pytest.raises(ValueError, match="more than 64 entries.*refusing"):
+        if how == "archive":
+            cifar10.load_data(path=archive)
+        else:
+            cifar10.load_data(path=tmp_path / "downloads", origin=file_url(archive))
+
+
+def test_archive_read_in_one_pass_takes_the_first_copy_of_a_name(isolated, tmp_path, subset_root, reference):
+    """A duplicate name later in the archive is neither read nor preferred (and nothing is read twice)."""
+    batches = subset_root / "cifar-10-batches-py"
+    members = [_file(f"cifar-10-batches-py/{name}", (batches / name).read_bytes()) for name in cifar10._FILES]
+    members.append(_file("cifar-10-batches-py/test_batch", b"not a pickle"))
+    archive = _tar_with(tmp_path / "cifar-10-python.tar.gz", members)
+    assert_is_subset(cifar10.load_data(path=archive), reference)
 
 
 class _RunsCode:

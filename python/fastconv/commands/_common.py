@@ -15,6 +15,17 @@ def positive_int(text):
     return value
 
 
+def seed(text):
+    """A random seed: a whole number from 0 to 2**63 - 1 (what fastconv.utils.set_random_seed takes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 2**63 - 1, got {text!r}")
+    return value
+
+
 def positive_float(text):
     try:
         value = float(text)
@@ -51,9 +62,19 @@ def add_verbose(parser, default):
                              f"not on a terminal), 2 one line per epoch (default: {default})")
 
 
+class CommandError(Exception):
+    """A failure the command line reports as one line on stderr, with exit status 1."""
+
+
 def out_dir(args):
+    """The --out directory, made if missing; CommandError when it cannot be."""
     path = pathlib.Path(args.out)
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise CommandError(f"--out {args.out}: exists and is not a directory") from None
+    except OSError as err:
+        raise CommandError(f"--out {args.out}: cannot create the output directory: {err.strerror or err}") from None
     return path
 
 

@@ -7,6 +7,8 @@ prints ms, GFLOP/s, % of the measured peak and ratios. --markdown writes the tab
 import os
 import sys
 
+from fastconv.commands._common import out_dir
+
 
 def add_arguments(parser):
     from fastconv import bench
@@ -16,8 +18,7 @@ def add_arguments(parser):
 def run(args):
     from fastconv import bench
     if args.markdown and not os.path.isabs(args.markdown):
-        os.makedirs(args.out, exist_ok=True)
-        args.markdown = os.path.join(args.out, args.markdown)
+        args.markdown = os.path.join(out_dir(args), args.markdown)
     try:
         bench.run_from_args(args)
     except ValueError as error:

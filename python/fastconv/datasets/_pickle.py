@@ -6,7 +6,8 @@ few opcodes such files use (protocols 0-5: Python 2's cPickle, as the release wa
 Python 3) and accepts only that shape of data:
 
 - one dict, at the top; its keys are strings, its values strings, numbers, lists or arrays;
-- lists hold only numbers and strings (never lists), tuples only what the allowed calls take;
+- lists hold only numbers and strings (never lists), tuples only what the allowed calls take
+  (atoms, or tuples of atoms: never deeper);
 - the only globals are ``numpy.ndarray``, ``numpy.dtype``, ``numpy[._]core.multiarray._reconstruct``,
   ``numpy[._]core.numeric._frombuffer`` and ``_codecs.encode``, resolved to small local functions
   that rebuild plain numeric arrays (never object arrays) from bytes;
@@ -21,6 +22,8 @@ load with a ValueError. Not a general-purpose pickle loader.
 
 import math
 import pickletools
+import re
+import struct
 
 import numpy as np
 
@@ -33,6 +36,7 @@ _MAX_SHARED_LEN = 64
 # the longest text line of a protocol-0 number, memo index or global name
 _MAX_SHORT_LINE = 64
 _MAX_DIM = 2**31 - 1
+_TYPE_CODE = re.compile(r"[<>|=]?[a-zA-Z?][0-9]{0,2}")
 
 _ATOMS = (int, float, str, bytes, type(None))  # bool is an int
 
@@ -48,7 +52,8 @@ def _text(value):
 
 def _checked_dtype(descr):
     descr = _text(descr)
-    if not isinstance(descr, str) or len(descr) > 8:
+    # a type code ('u1', '<f4', 'b'): NumPy parses other strings as expressions
+    if not isinstance(descr, str) or not _TYPE_CODE.fullmatch(descr):
         raise UnsafePickleError(f"refusing dtype {descr!r}: only plain numeric dtypes are allowed")
     try:
         dtype = np.dtype(descr)
@@ -63,23 +68,24 @@ class _DType:
     """Stands in for ``numpy.dtype(descr, align, copy)`` and takes its pickled state."""
 
     def __init__(self, descr, align=False, copy=False):
+        if align not in (0, 1) or copy not in (0, 1):  # bools, or Python 2's 0 and 1
+            raise UnsafePickleError(f"refusing numpy.dtype with align={align!r}, copy={copy!r}")
         self.dtype = _checked_dtype(descr)
 
     def __setstate__(self, state):
-        # (version, byteorder, subdescr, names, fields, elsize, alignment, flags)
-        order = _text(state[1]) if len(state) >= 2 else None
-        if order not in ("<", ">", "|", "="):
-            raise UnsafePickleError(f"refusing dtype state {state!r}")
-        if order in ("<", ">"):
+        # (version 3, byteorder, subdescr, names, fields, elsize, alignment, flags): a plain
+        # numeric dtype's state, as NumPy 1.x and 2.x write it, is (3, order, None, None, None, -1, -1, 0)
+        order = _text(state[1]) if len(state) == 8 else None
+        if order not in ("<", ">", "|") or state[0] != 3 or state[2:] != (None, None, None, -1, -1, 0):
+            raise UnsafePickleError(f"refusing dtype state {state!r}: not a plain numeric dtype's")
+        if order != "|":
             self.dtype = self.dtype.newbyteorder(order)
 
 
 def _as_dtype(value):
-    if isinstance(value, _DType):
-        return value.dtype
-    if isinstance(value, (str, bytes)):
-        return _checked_dtype(value)
-    raise UnsafePickleError(f"refusing array dtype {value!r}")
+    if not isinstance(value, _DType):
+        raise UnsafePickleError(f"refusing array dtype {value!r}: not a numpy.dtype")
+    return value.dtype
 
 
 def _as_shape(value):
@@ -107,8 +113,8 @@ class _NDArray:
         # (version, shape, dtype, is_fortran, raw) or the older (shape, dtype, is_fortran, raw)
         if self.array is not None:
             raise UnsafePickleError("refusing to give an array its data twice")
-        if len(state) not in (4, 5):
-            raise UnsafePickleError("refusing an array state that is not (version, shape, dtype, fortran, data)")
+        if len(state) not in (4, 5) or (len(state) == 5 and state[0] != 1):
+            raise UnsafePickleError("refusing an array state that is not (1, shape, dtype, fortran, data)")
         shape, dtype, fortran, raw = state[-4:]
         if fortran not in (0, 1):  # a bool, or 0/1 from old protocols
             raise UnsafePickleError(f"refusing array order flag {fortran!r}")
@@ -119,11 +125,14 @@ def _reconstruct(cls, shape, dtype):
     """``numpy.core.multiarray._reconstruct(ndarray, (0,), b'b')``: an empty array to fill."""
     if cls is not _NDArray:
         raise UnsafePickleError("refusing _reconstruct of anything but numpy.ndarray")
+    _as_shape(shape), _checked_dtype(dtype)  # never used, but NumPy would refuse bad ones too
     return _NDArray()
 
 
 def _frombuffer(buf, dtype, shape, order):
     """``numpy.core.numeric._frombuffer`` (pickle protocol 5)."""
+    if _text(order) not in ("C", "F"):
+        raise UnsafePickleError(f"refusing array order {order!r}")
     result = _NDArray()
     result.array = _array_from_bytes(buf, _as_dtype(dtype), _as_shape(shape), _text(order) == "F")
     return result
@@ -149,6 +158,8 @@ _GLOBALS = {
     ("_codecs", "encode"): _encode,
 }
 _GLOBAL_OBJECTS = tuple(set(_GLOBALS.values()))
+# the name a file uses for each stand-in, for messages
+_GLOBAL_NAMES = {id(obj): f"{module}.{name}" for (module, name), obj in reversed(list(_GLOBALS.items()))}
 # what REDUCE may call, with its (fewest, most) arguments; numpy.ndarray only goes to _reconstruct
 _CALLS = {_DType: (1, 3), _reconstruct: (3, 3), _frombuffer: (4, 4), _encode: (1, 2)}
 
@@ -183,6 +194,7 @@ class _Reader:
         self.memo = {}
         self.root = None  # the one dict
         self.stopped = False
+        self.frame_end = None  # where the current protocol 4+ frame ends
 
     # -- reading arguments; a declared length is checked against the bytes left before any copy
 
@@ -286,7 +298,7 @@ class _Reader:
     def append(self, target, items):
         if type(target) is not list:
             raise UnsafePickleError("refusing to append to anything but a list")
-        if not all(isinstance(v, (int, str, bytes)) for v in items):
+        if not all(isinstance(v, (int, float, str, bytes)) for v in items):
             raise UnsafePickleError("refusing a list item that is not a number or a string (no nested lists)")
         target.extend(items)
         return target
@@ -306,12 +318,13 @@ class _Reader:
 
     def reduce(self):
         args, func = self.pop(), self.pop()
-        if func not in _CALLS or type(args) is not tuple:
-            raise UnsafePickleError(f"refusing to call {getattr(func, '__name__', type(func).__name__)}: only "
-                                    "numpy.dtype, _reconstruct, _frombuffer and _codecs.encode are called")
+        name = _GLOBAL_NAMES.get(id(func), type(func).__name__)
+        if not _is_global(func) or func not in _CALLS or type(args) is not tuple:
+            raise UnsafePickleError(f"refusing to call {name}: only numpy.dtype, _reconstruct, _frombuffer and "
+                                    "_codecs.encode are called")
         fewest, most = _CALLS[func]
         if not fewest <= len(args) <= most:
-            raise UnsafePickleError(f"refusing {func.__name__} with {len(args)} arguments")
+            raise UnsafePickleError(f"refusing {name} with {len(args)} arguments")
         self.push(func(*args))
 
     def build(self):
@@ -321,6 +334,8 @@ class _Reader:
         target.__setstate__(state)
 
     def put(self, index):
+        if index < 0:
+            raise ValueError(f"negative memo index {index}")
         self.memo[index] = self.top()
 
     def get(self, index):
@@ -340,6 +355,16 @@ class _Reader:
             raise ValueError(f"{len(self.data) - self.pos} bytes after the end of the pickle")
         self.stopped = True
 
+    def frame(self):
+        """Protocol 4+ frames: the data is read whole, so a frame only has to lie within it, and
+        the next frame may begin only where this one ends (as pickle checks)."""
+        if self.frame_end is not None and self.pos - 1 != self.frame_end:
+            raise ValueError("a frame begins before the previous one ends")
+        n = self.uint(8)
+        if n > len(self.data) - self.pos:
+            raise ValueError(f"truncated: a frame of {n} bytes, {len(self.data) - self.pos} left")
+        self.frame_end = self.pos + n
+
     def proto(self):
         if self.uint(1) > 5:
             raise ValueError("unknown pickle protocol")
@@ -353,6 +378,13 @@ def _bool_or_int(r):
         return int(text)
     except ValueError:
         raise ValueError("a text number is not an integer") from None
+
+
+def _text_float(r):
+    try:
+        return float(r.short_line())
+    except ValueError:
+        raise ValueError("a text number is not a float") from None
 
 
 def _stack_global(r):
@@ -370,7 +402,7 @@ def _global(r):
 # opcode -> handler; every opcode not here is refused
 _OPS = {
     b"\x80": _Reader.proto,                                       # PROTO
-    b"\x95": lambda r: r.take(8),                                 # FRAME (the data is read whole)
+    b"\x95": _Reader.frame,                                       # FRAME
     b".": _Reader.stop,                                           # STOP
     b"(": lambda r: r.marks.append(len(r.stack)),                 # MARK
     b"N": lambda r: r.push(None),                                 # NONE
@@ -380,6 +412,8 @@ _OPS = {
     b"J": lambda r: r.push(int.from_bytes(r.take(4), "little", signed=True)),  # BININT
     b"K": lambda r: r.push(r.uint(1)),                            # BININT1
     b"M": lambda r: r.push(r.uint(2)),                            # BININT2
+    b"G": lambda r: r.push(struct.unpack(">d", r.take(8))[0]),    # BINFLOAT
+    b"F": lambda r: r.push(_text_float(r)),                       # FLOAT (protocol 0)
     b"T": lambda r: r.push(r.sized(4, signed=True)),              # BINSTRING (Python 2 str)
     b"U": lambda r: r.push(r.sized(1)),                           # SHORT_BINSTRING
     b"B": lambda r: r.push(r.sized(4)),                           # BINBYTES
@@ -435,7 +469,7 @@ def safe_load(data):
         start = reader.pos
         code = reader.take(1) if reader.pos < len(reader.data) else None
         if code is None:
-            raise ValueError("truncated: the pickle ends before its STOP opcode")
+            raise ValueError(f"at byte {start}: truncated: the pickle ends before its STOP opcode")
         handler = _OPS.get(code)
         try:
             if handler is None:

@@ -14,7 +14,8 @@ In each directory it takes ``cifar-10-batches-py/`` (the extracted release) befo
 (``cifar-10-python.tar.gz``, or Keras's ``cifar-10-batches-py.tar.gz`` / ``*_archive`` names).
 With no copy anywhere it downloads the official archive into ``path`` (or ``FASTCONV_DATA``, or
 the Keras cache), checks its MD5, and extracts it there, refusing any archive member that is not a
-plain file or directory inside ``cifar-10-batches-py/``.
+plain file or directory inside ``cifar-10-batches-py/``. Archives are read in one streaming pass,
+and one with more entries or larger files than the release has is refused before its data is read.
 
 The release's batches are pickles holding NumPy arrays; they are read with a restricted unpickler
 (``fastconv.datasets._pickle``) that rebuilds only numeric arrays, lists, dicts, strings and numbers
@@ -52,6 +53,11 @@ _ARCHIVE_NAMES = (ARCHIVE_NAME, f"{DIRNAME}.tar.gz", f"{DIRNAME}_archive", f"{DI
 # Directories holding the batches, relative to a search directory: itself, the release's layout,
 # Keras 3's "<fname>/<archive's top folder>" layouts.
 _DIR_LAYOUTS = (".", DIRNAME, f"{DIRNAME}/{DIRNAME}", f"{DIRNAME}-target/{DIRNAME}")
+
+# Bounds on an archive, checked on each header before its data is read: the release holds 9
+# entries and its batches are 31 MB (10,000 rows of 3,072 bytes), so a larger one is not CIFAR-10.
+_MAX_ARCHIVE_ENTRIES = 64
+_MAX_MEMBER_BYTES = 64 << 20
 
 ENV_DATA = "FASTCONV_DATA"
 ENV_URL = "FASTCONV_CIFAR10_URL"
@@ -142,25 +148,39 @@ def _read_dir(directory):
     return {name: (directory / name).read_bytes() for name in _FILES}
 
 
-def _archive_member(tar, name):
-    """The regular-file member 'cifar-10-batches-py/name', or None."""
-    for member in tar.getmembers():
-        parts = [p for p in pathlib.PurePosixPath(member.name).parts if p != "."]
-        if parts == [DIRNAME, name] and member.isfile():
-            return member
-    return None
+def _archive_entries(tar, archive):
+    """The members of tar (opened as a stream: one pass, nothing read twice), each checked against
+    the bounds above before its data is read."""
+    for count, member in enumerate(tar, 1):
+        if count > _MAX_ARCHIVE_ENTRIES:
+            raise ValueError(f"archive {archive} holds more than {_MAX_ARCHIVE_ENTRIES} entries; the CIFAR-10 "
+                             "release holds 9: refusing to read it")
+        if member.size > _MAX_MEMBER_BYTES:
+            raise ValueError(f"archive {archive} holds {member.name!r} of {member.size} bytes; no file of the "
+                             f"CIFAR-10 release exceeds {_MAX_MEMBER_BYTES >> 20} MB: refusing to read it")
+        yield member
+
+
+def _parts(member):
+    return [p for p in pathlib.PurePosixPath(member.name).parts if p != "."]
 
 
 def _read_archive(archive):
+    """{name: bytes} of the batches in archive, read in one streaming pass."""
     files = {}
     try:
-        with tarfile.open(archive, "r:*") as tar:
-            for name in _FILES:
-                member = _archive_member(tar, name)
-                if member is None:
-                    raise ValueError(f"archive {archive} has no {DIRNAME}/{name}: it is not the CIFAR-10 "
-                                     "python release (or is incomplete)")
-                files[name] = tar.extractfile(member).read()
+        with tarfile.open(archive, "r|*") as tar:
+            for member in _archive_entries(tar, archive):
+                parts = _parts(member)
+                if (member.isfile() and len(parts) == 2 and parts[0] == DIRNAME and parts[1] in _FILES
+                        and parts[1] not in files):  # the first copy of a name, as before
+                    files[parts[1]] = tar.extractfile(member).read()
+                if len(files) == len(_FILES):
+                    break
+        for name in _FILES:
+            if name not in files:
+                raise ValueError(f"archive {archive} has no {DIRNAME}/{name}: it is not the CIFAR-10 "
+                                 "python release (or is incomplete)")
     except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
         raise ValueError(f"archive {archive} is corrupt, truncated or not a .tar.gz archive ({err}). If it is a "
                          "download that broke off, delete it and load again to download a fresh copy; otherwise "
@@ -190,10 +210,10 @@ def _safe_extract(archive, target_root):
     """Extract cifar-10-batches-py/ from archive into target_root, refusing anything unsafe."""
     staging = pathlib.Path(tempfile.mkdtemp(prefix=".cifar10-extract-", dir=target_root))
     try:
-        with tarfile.open(archive, "r:*") as tar:
-            for member in tar.getmembers():
+        with tarfile.open(archive, "r|*") as tar:
+            for member in _archive_entries(tar, archive):
                 pure = pathlib.PurePosixPath(member.name)
-                parts = [p for p in pure.parts if p != "."]
+                parts = _parts(member)
                 if (pure.is_absolute() or ".." in parts or not parts or parts[0] != DIRNAME
                         or "\\" in member.name or ":" in member.name):
                     raise ValueError(f"archive {archive} holds {member.name!r}, outside {DIRNAME}/: refusing "

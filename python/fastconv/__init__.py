@@ -25,7 +25,7 @@ apply_isa_from_environment()
 _LAZY_SUBMODULES = ("selfcheck", "cli", "layers", "models", "losses", "optimizers", "regularizers", "metrics",
                     "callbacks", "activations", "initializers", "keras", "utils", "datasets", "plot", "course",
                     "signal", "model_selection")
-_LAZY_ATTRIBUTES = {"Sequential": "fastconv.models"}
+_LAZY_ATTRIBUTES = {"Sequential": "fastconv.models", "Model": "fastconv.models", "Input": "fastconv.layers"}
 
 
 def __getattr__(name):

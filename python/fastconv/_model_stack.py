@@ -24,7 +24,7 @@ import numpy as np
 
 from fastconv import _core, _fit_checks, _random, functional as F, losses, optimizers, regularizers
 from fastconv.layers import AveragePooling2D, Conv2D, Dense, Flatten, InputLayer, MaxPooling2D
-from fastconv.models import _check_int
+from fastconv.models.model import check_int as _check_int
 
 __all__ = ["why_not_stackable", "fit_stacked"]
 
@@ -377,7 +377,7 @@ def fit_stacked(models, x, y, batch_size=32, epochs=1, shuffle=True, terminate_o
     if not isinstance(shuffle, (bool, np.bool_)) or not isinstance(terminate_on_nan, (bool, np.bool_)):
         raise TypeError(f"shuffle and terminate_on_nan must be bools, got {shuffle!r} and {terminate_on_nan!r}")
     first = models[0]
-    x, y = first._check_xy(x, y, "fit")
+    (x,), (y,) = first._check_xy(x, y, "fit")
     _fit_checks.check_finite(x, "x", "fit")
     _fit_checks.check_finite(y, "y", "fit")
     _fit_checks.check_targets(first.loss, y, first.output_shape, "fit")

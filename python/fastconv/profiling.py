@@ -1,7 +1,7 @@
 """Per-layer timing of a model's training step: forward and backward milliseconds per batch,
 GFLOP/s, the share of the machine's measured peak, and the algorithm each convolution runs.
 
-Used through ``Sequential.profile(x, y)``. The model's weights, optimizer state and random
+Used through ``model.profile(x, y)``: the steps are the executor's, so a fused pair is one row. The model's weights, optimizer state and random
 generator are left as they were. Not a general Python profiler.
 """
 
@@ -64,41 +64,59 @@ def _median_ms(run, repeats, prepare=None):
     return float(np.median(times)) * 1e3
 
 
-def profile_model(model, x, y, batch_size=32, repeats=10):
-    """Time every layer's forward and backward on one batch of (x, y); returns (rows, peak GFLOP/s)."""
-    xb, yb = x[:batch_size], y[:batch_size]
-    model._ensure_built(xb)
-    model._set_need_input_grad()
+def _step_flops(step, shapes):
+    """(forward, backward) operations of a step: its layers' sums, each layer given its own input
+    and output shapes (a fused pair's inner shape is the convolution's output)."""
+    forward = backward = 0.0
+    for layer, (x_shape, y_shape) in zip(step.layers, shapes):
+        f, b = _flops(layer, x_shape, y_shape)
+        forward, backward = forward + f, backward + b
+    return forward, backward
+
+
+def _layer_shapes(step, x_shape, batch):
+    shapes, shape = [], x_shape
+    for layer in step.layers:
+        out = (batch,) + tuple(layer.compute_output_shape((None,) + tuple(shape[1:]))[1:])
+        shapes.append((shape, out))
+        shape = out
+    return shapes
+
+
+def profile_model(model, xs, ys, batch_size=32, repeats=10):
+    """Time each step of the model's training step, as fit runs it (a fused pair is one step), on
+    one batch of (xs, ys) (lists, one array per input and output); returns (rows, peak GFLOP/s)."""
+    xb, yb = [a[:batch_size] for a in xs], [a[:batch_size] for a in ys]
+    executor = model._executor
     weights, state = model.get_weights(), model.optimizer.get_state()
     random_state = _random.generator().bit_generator.state
     try:
-        inputs = [xb]
-        for layer in model.layers:
-            inputs.append(layer.forward(inputs[-1], training=True))
-        _, grad = model._loss_and_grad(yb, inputs[-1])
-        layers = list(model.layers)
-        backward = {}  # layer index -> (its backward function, the gradient it receives)
-        first = model._first_trainable()
-        last = len(layers) - 1
-        if model._fused():  # a softmax output fused with cross-entropy starts from the logits
-            backward[last] = (layers[last].backward_from_logits, grad)
-            grad = layers[last].backward_from_logits(grad)
-            last -= 1
-        for i in range(last, first - 1, -1):
-            backward[i] = (layers[i].backward, grad)
-            grad = layers[i].backward(grad)
+        fused = model._prepare_training()
+        outs = executor.forward(xb, training=True)
+        _, _, grads, from_logits = model._losses_and_grads(yb, outs, fused)
+        received = {}
+        executor.backward(grads, from_logits, record=received)
+        values = executor._run[0]
+        batch = len(xb[0])
         rows = []
-        for i, layer in enumerate(layers):
-            forward_ms = _median_ms(lambda: layer.forward(inputs[i], training=True), repeats)
+        for step in executor.steps:
+            ins = [values[s] for s in step.inputs]
+            x = ins[0] if step.single_input else ins
+            forward_ms = _median_ms(lambda: step.forward(x, training=True), repeats)
             backward_ms = 0.0
-            if i in backward:
-                run, g = backward[i]
-                backward_ms = _median_ms(lambda: run(g), repeats, prepare=lambda: layer.forward(inputs[i], training=True))
-            fwd, bwd = _flops(layer, inputs[i].shape, inputs[i + 1].shape)
-            rows.append(LayerProfile(layer.name, type(layer).__name__, tuple(inputs[i + 1].shape), forward_ms,
+            if id(step) in received:
+                run, dy = received[id(step)]
+                backward_ms = _median_ms(lambda: run(dy), repeats, prepare=lambda: step.forward(x, training=True))
+            out_shape = tuple(values[step.outputs[0]].shape)
+            shapes = _layer_shapes(step, ins[0].shape, batch) if step.single_input else [(None, out_shape)]
+            fwd, bwd = _step_flops(step, shapes) if step.single_input else (0.0, 0.0)
+            rows.append(LayerProfile("+".join(layer.name for layer in step.layers),
+                                     "+".join(type(layer).__name__ for layer in step.layers), out_shape, forward_ms,
                                      backward_ms, fwd / 1e9, bwd / 1e9 if backward_ms else 0.0,
-                                     _algorithm(layer, inputs[i].shape)))
-        optimizer_ms = _median_ms(lambda: model.optimizer.apply(model.trainable_weights), repeats)
+                                     ", ".join(filter(None, (_algorithm(layer, shape[0])
+                                                             for layer, shape in zip(step.layers, shapes))))
+                                     if step.single_input else ""))
+        optimizer_ms = _median_ms(lambda: model.optimizer.apply(executor.trainable_weights), repeats)
         rows.append(LayerProfile(f"optimizer ({type(model.optimizer).__name__})", "", (), 0.0, optimizer_ms, 0.0,
                                  0.0, "engine" if type(model.optimizer).__name__ in ("SGD", "Adam") else "numpy"))
     finally:

@@ -134,8 +134,9 @@ def test_relu_layer_and_activations_values():
 
 
 def test_input_layer_and_shapes():
-    inp = layers.Input((8, 8, 1))
-    assert isinstance(inp, layers.InputLayer) and inp.shape == (8, 8, 1)
+    inp = layers.Input((8, 8, 1))   # a symbolic tensor, as Keras's (issue #15): batch axis first
+    assert isinstance(inp.node.layer, layers.InputLayer) and inp.node.layer.shape == (8, 8, 1)
+    assert inp.shape == (None, 8, 8, 1) and inp.dtype == "float32"
     assert layers.Flatten().compute_output_shape((None, 3, 4, 5)) == (None, 60)
     assert layers.GlobalAveragePooling2D().compute_output_shape((None, 3, 4, 5)) == (None, 5)
     assert layers.MaxPooling2D().compute_output_shape((None, 7, 7, 2)) == (None, 3, 3, 2)

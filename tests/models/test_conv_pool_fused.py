@@ -1,11 +1,12 @@
-"""Sequential's training step runs a ReLU Conv2D and the MaxPooling2D after it as one engine call
+"""The executor's fusion rule runs a ReLU Conv2D and the MaxPooling2D after it as one engine call
 each way (fastconv._conv_pool): the same outputs and gradients as the layers one by one."""
 
 import numpy as np
 import pytest
 
 from fastconv import _conv_pool, layers
-from fastconv.models import Sequential, _backward_calls, _forward_calls
+from fastconv.models import Sequential
+from fastconv.training.executor import Executor
 from fastconv.utils import set_random_seed
 
 
@@ -20,18 +21,18 @@ def model(data_format="channels_last", activation="relu", pool_kwargs=None, dtyp
                     layers.Dense(3, activation="softmax", dtype=dtype)])
     m.compile(optimizer="sgd", loss="categorical_crossentropy")
     m.build((None, *shape))
-    m._set_need_input_grad()
+    m._ensure_graph()
     return m
 
 
-def step_gradients(m, x, forward_calls, backward_calls):
-    out = x
-    for call in forward_calls:
-        out = call(out, training=True)
-    grad = m.layers[-1].backward_from_logits(m.loss.softmax_value_and_gradient(np.eye(3)[[0, 1, 2, 0, 1]],
-                                                                               m.layers[-1].logits)[1])
-    for call in backward_calls:
-        grad = call(grad)
+def executor(m, fuse=True):
+    return Executor(m.inputs, m.outputs, fuse=fuse)
+
+
+def step_gradients(m, x, ex):
+    out = ex.forward([x], training=True)[0]
+    _, grad = m.loss.softmax_value_and_gradient(np.eye(3)[[0, 1, 2, 0, 1]], ex.logits(0))
+    ex.backward([grad], from_logits=[0])
     return out, [w.grad.copy() for w in m.trainable_weights]
 
 
@@ -41,13 +42,12 @@ def step_gradients(m, x, forward_calls, backward_calls):
 def test_fused_step_gives_the_layer_by_layer_outputs_and_gradients(rng, dtype, pool_kwargs):
     m = model(pool_kwargs=pool_kwargs, dtype=dtype)
     x = rng.standard_normal((5, 10, 10, 3)).astype(dtype)
-    forward, back = _forward_calls(m._layers), _backward_calls(m._layers[:-1][::-1])
-    assert [type(c).__name__ for c in forward[:2]] == ["ConvPoolForward", "ConvPoolForward"]
-    assert [type(c).__name__ for c in back[-2:]] == ["ConvPoolBackward", "ConvPoolBackward"]
-    fused_out, fused = step_gradients(m, x, forward, back)
-    plain_layers = m._layers[:-1][::-1]
-    plain_out, plain = step_gradients(m, x, [layer.forward for layer in m._layers],
-                                      [layer.backward for layer in plain_layers])
+    fused_executor = executor(m)
+    steps = fused_executor.steps
+    assert [type(step.forward).__name__ for step in steps[:2]] == ["ConvPoolForward", "ConvPoolForward"]
+    assert [type(step.backward).__name__ for step in steps[:2]] == ["ConvPoolBackward", "ConvPoolBackward"]
+    fused_out, fused = step_gradients(m, x, fused_executor)
+    plain_out, plain = step_gradients(m, x, executor(m, fuse=False))
     np.testing.assert_array_equal(fused_out, plain_out)
     tol = 1e-5 if dtype == "float32" else 1e-12
     for f, p in zip(fused, plain):
@@ -57,10 +57,10 @@ def test_fused_step_gives_the_layer_by_layer_outputs_and_gradients(rng, dtype, p
 
 def test_only_nhwc_relu_convolutions_before_a_max_pool_are_fused():
     for m in (model(activation="linear"), model(data_format="channels_first")):
-        first = _forward_calls(m._layers)[0]
-        assert not isinstance(first, _conv_pool.ConvPoolForward)
+        first = executor(m).steps[0]
+        assert not isinstance(first.forward, _conv_pool.ConvPoolForward)
     m = model("channels_first")
-    assert not any(isinstance(c, _conv_pool.ConvPoolBackward) for c in _backward_calls(m._layers[::-1]))
+    assert not any(isinstance(step.backward, _conv_pool.ConvPoolBackward) for step in executor(m).steps)
 
 
 def test_the_convolution_refuses_its_own_backward_after_a_fused_forward(rng):
@@ -80,14 +80,13 @@ def test_training_with_the_fused_pair_learns_as_the_plain_layers(rng):
     m = model()
     m.fit(x, y, batch_size=8, epochs=2, verbose=0, shuffle=False)
     plain = model()
+    plain_executor = executor(plain, fuse=False)
     for _ in range(2):
         for start in range(0, 40, 8):
             xb, yb = x[start:start + 8], y[start:start + 8]
-            plain._forward(xb, training=True)
-            _, grad = plain.loss.softmax_value_and_gradient(yb, plain.layers[-1].logits)
-            grad = plain.layers[-1].backward_from_logits(grad)
-            for layer in plain._layers[:-1][::-1]:
-                grad = layer.backward(grad)
+            plain_executor.forward([xb], training=True)
+            _, grad = plain.loss.softmax_value_and_gradient(yb, plain_executor.logits(0))
+            plain_executor.backward([grad], from_logits=[0])
             plain.optimizer.apply(plain.trainable_weights)
     for a, b in zip(m.get_weights(), plain.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)

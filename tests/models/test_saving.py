@@ -85,7 +85,7 @@ def test_save_is_atomic(tmp_path, data, monkeypatch):
         raise OSError("disk full")
 
     model.layers[0].kernel[...] += 1.0
-    monkeypatch.setattr(models.np, "savez", crash)
+    monkeypatch.setattr(np, "savez", crash)
     with pytest.raises(OSError, match="disk full"):
         model.save(path)
     monkeypatch.undo()

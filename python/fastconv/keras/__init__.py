@@ -10,7 +10,8 @@ import importlib
 
 _SUBMODULES = ("layers", "models", "losses", "optimizers", "regularizers", "callbacks", "metrics", "activations",
                "initializers", "utils", "datasets")
-_ATTRIBUTES = {"Sequential": ("fastconv.models", "Sequential"), "Input": ("fastconv.layers", "Input")}
+_ATTRIBUTES = {"Sequential": ("fastconv.models", "Sequential"), "Model": ("fastconv.models", "Model"),
+               "Input": ("fastconv.layers", "Input")}
 
 
 def __getattr__(name):

@@ -8,6 +8,8 @@
 from fastconv.layers.base import Layer, Weight
 from fastconv.layers.convolutional import Conv2D
 from fastconv.layers.core import Activation, Dense, Dropout, Flatten, Input, InputLayer, ReLU, Softmax
+from fastconv.layers.merging import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average,
+                                     concatenate, maximum, minimum, multiply, subtract)
 from fastconv.layers.normalization import BatchNormalization
 from fastconv.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 
@@ -19,10 +21,13 @@ GlobalAvgPool2D = GlobalAveragePooling2D
 
 __all__ = ["Layer", "Weight", "Input", "InputLayer", "Conv2D", "Convolution2D", "MaxPooling2D", "MaxPool2D",
            "AveragePooling2D", "AvgPool2D", "GlobalAveragePooling2D", "GlobalAvgPool2D", "Flatten", "Dense",
-           "Dropout", "Activation", "ReLU", "Softmax", "BatchNormalization", "get", "serialize"]
+           "Dropout", "Activation", "ReLU", "Softmax", "BatchNormalization", "Add", "Subtract", "Multiply", "Average",
+           "Maximum", "Minimum", "Concatenate", "add", "subtract", "multiply", "average", "maximum", "minimum",
+           "concatenate", "get", "serialize"]
 
 _CLASSES = {cls.__name__: cls for cls in (InputLayer, Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-                                          Flatten, Dense, Dropout, Activation, ReLU, Softmax, BatchNormalization)}
+                                          Flatten, Dense, Dropout, Activation, ReLU, Softmax, BatchNormalization,
+                                          Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate)}
 
 
 def serialize(layer):

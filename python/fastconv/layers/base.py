@@ -9,6 +9,7 @@ import re
 import numpy as np
 
 from fastconv import _core, activations, initializers, regularizers
+from fastconv.layers import symbolic
 
 __all__ = ["Layer", "Weight"]
 
@@ -76,6 +77,9 @@ class Layer:
     ``forward(x, training)`` and ``backward(dy)``, and extend ``get_config``.
     """
 
+    input_shape = None      # set by build (batch axis first)
+    output_shape = None
+
     def __init__(self, name=None, trainable=True, dtype=None, input_shape=None, batch_input_shape=None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}")
@@ -97,11 +101,11 @@ class Layer:
             self._batch_input_shape = (batch_size,) + shape
         elif input_shape is not None:
             self._batch_input_shape = (None,) + standardize_shape(input_shape)
-        self.input_shape = None
-        self.output_shape = None
         self._input_tail = None       # input_shape[1:] once built: inputs matching it skip _check_input
         self.need_input_grad = True   # a model sets False on its first layer: backward skips dx
+        self.regularize_in_backward = True  # False in the backward of a shared layer's later calls
         self._cache = None
+        self._nodes = []              # one Node per call on symbolic tensors (fastconv.layers.symbolic)
 
     # ----- weights
     def add_weight(self, name, shape, initializer="zeros", regularizer=None, trainable=True):
@@ -150,6 +154,8 @@ class Layer:
         return float(sum(w.regularizer(w.value) for w in self._weights if w.regularizer is not None))
 
     def _add_regularization_gradients(self):
+        if not self.regularize_in_backward:   # the gradient of a shared layer's penalty is added once
+            return
         for w in self._weights:
             if w.regularizer is not None and w.grad is not None:
                 w.regularizer.add_gradient(w.grad, w.value)
@@ -202,8 +208,27 @@ class Layer:
         return x
 
     def __call__(self, x, training=False):
-        """forward(x, training), building the layer on first use."""
+        """forward(x, training) on arrays, building the layer on first use. On symbolic tensors
+        (``fastconv.Input(...)`` or a layer's output) it records the call in a model's graph and
+        returns the output's symbolic tensor, as Keras's functional API does."""
+        if symbolic.is_symbolic(x):
+            return symbolic.call_layer(self, x)
         return self.forward(x, training=training)
+
+    def accepts_input_shape(self, shape):
+        """Whether the built layer can run on inputs of shape (batch axis first): the same shape
+        after the batch axis, None matching anything."""
+        expected = self.input_shape
+        if expected is None or len(expected) != len(shape):
+            return expected is None
+        return all(e is None or s is None or e == s for e, s in zip(expected[1:], shape[1:]))
+
+    def _call_output_names(self):
+        """Names of the symbolic outputs of a call (one, the layer's name, except for models)."""
+        return [self.name]
+
+    def output_dtype(self, index=0):
+        return self.dtype.name
 
     def forward(self, x, training=False):
         raise NotImplementedError(f"{type(self).__name__} must implement forward")

@@ -11,6 +11,7 @@ import numpy as np
 
 from fastconv import _core, _random, activations
 from fastconv._args import data_format as _data_format
+from fastconv.layers import symbolic
 from fastconv.layers.base import (ActivationOutput, Layer, serialize_init, serialize_reg, split_batch_shape,
                                   standardize_shape)
 
@@ -50,6 +51,14 @@ class InputLayer(Layer):
         self.shape = shape
         self.batch_size = batch_size
         self.build(self._batch_input_shape)
+        node = symbolic.Node(self, [], True)
+        node.outputs.append(symbolic.SymbolicTensor(self._batch_input_shape, self.dtype, self.name, node, 0))
+        self._nodes.append(node)
+
+    @property
+    def output(self):
+        """The symbolic tensor this input stands for (what ``Input(...)`` returns)."""
+        return self._nodes[0].outputs[0]
 
     def forward(self, x, training=False):
         return self._check_input(x)
@@ -62,15 +71,14 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, dtype=None, name=None, batch_shape=None):
-    """Keras's ``Input(shape)`` for Sequential models: ``model.add(Input((8, 8, 1)))``.
-
-    Returns an InputLayer (fastconv has no symbolic tensors; the functional Model API is not
-    provided).
+    """Keras's ``Input(shape)``: a symbolic tensor to call layers on and build a
+    ``fastconv.Model(inputs, outputs)`` from, or the first entry of a Sequential model.
 
     >>> Input((8, 8, 1)).shape
-    (8, 8, 1)
+    (None, 8, 8, 1)
     """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape)
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, batch_shape=batch_shape)
+    return layer.output
 
 
 class Dense(ActivationOutput, Layer):

@@ -155,6 +155,7 @@ class Executor:
             for s in step.outputs:
                 needs_grad[s] = step.runs_backward
         self._read = {s for step in self.steps for s in step.inputs}
+        self._backward_order = [step for step in reversed(self.steps) if step.runs_backward]
         self.trainable_weights = _unique(w for layer in self.layers for w in layer.trainable_weights)
 
     def backward(self, output_grads, from_logits=(), regularize=True, record=None):
@@ -164,47 +165,56 @@ class Executor:
         reaches it). regularize=False leaves out the regularizers' gradients (a shared model's
         later call). record: a dict that receives, per step, the backward it ran and its dy
         (model.profile times them)."""
-        values, _ = self._run
+        values = self._run[0]
         grads = [None] * self.n_slots
-        for k, (s, g) in enumerate(zip(self.output_slots, output_grads)):
+        for s, g in zip(self.output_slots, output_grads):
             if g is not None:
                 grads[s] = g if grads[s] is None else grads[s] + g
         logits_steps = {id(self._producer[self.output_slots[k]]) for k in from_logits}
-        sums = {}
-        seen_layers = set()
-        for step in reversed(self.steps):
-            if not step.runs_backward:
-                continue
-            dys = [grads[s] for s in step.outputs]
-            if all(g is None for g in dys):
-                _zero_grads(step.layers)
-                continue
-            if any(g is None for g in dys):
-                dys = [_zeros_like(values[s]) if g is None else g for s, g in zip(step.outputs, dys)]
-            self._restore(step)
-            for layer in step.layers:
-                layer.regularize_in_backward = regularize and id(layer) not in seen_layers
+        # Per-layer bookkeeping only where it matters: shared layers, or a shared model's later call.
+        careful = bool(self._shared_layers) or not regularize
+        sums, seen = {}, set()
+        for step in self._backward_order:
+            if len(step.outputs) == 1:
+                dy = grads[step.outputs[0]]
+                if dy is None:
+                    _zero_grads(step.layers)
+                    continue
+            else:
+                dy = [grads[s] for s in step.outputs]
+                if all(g is None for g in dy):
+                    _zero_grads(step.layers)
+                    continue
+                dy = [_zeros_like(values[s]) if g is None else g for s, g in zip(step.outputs, dy)]
+            if careful:
+                self._restore(step)
+                for layer in step.layers:
+                    layer.regularize_in_backward = regularize and id(layer) not in seen
+                    seen.add(id(layer))
             step.layers[0].need_input_grad = step.need_input_grad
-            dy = dys[0] if len(dys) == 1 else dys
             run = step.backward_from_logits if id(step) in logits_steps else step.backward
             if record is not None:
                 record[id(step)] = (run, dy)
             dx = run(dy)
-            for layer in step.layers:
-                seen_layers.add(id(layer))
             if step.shared:
                 _sum_weight_grads(step.layers, sums)
             if not step.need_input_grad:
                 continue
-            dxs = [dx] if step.single_input else dx
-            for s, g in zip(step.inputs, dxs):
+            if step.single_input:
+                s = step.inputs[0]
+                if dx is not None:
+                    grads[s] = dx if grads[s] is None else grads[s] + dx
+                continue
+            for s, g in zip(step.inputs, dx):
                 if g is not None:
                     grads[s] = g if grads[s] is None else grads[s] + g
-        for layer in self.layers:
-            layer.regularize_in_backward = True
-            for w in layer.trainable_weights:
-                if id(w) in sums:
-                    w.grad = sums[id(w)]
+        if careful:
+            for layer in self.layers:
+                layer.regularize_in_backward = True
+            for layer in self._shared_layers:
+                for w in layer.trainable_weights:
+                    if id(w) in sums:
+                        w.grad = sums[id(w)]
         return [grads[s] for s in self.input_slots]
 
 

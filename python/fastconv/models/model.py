@@ -189,7 +189,7 @@ class Model(Layer):
 
     def forward(self, x, training=False):
         xs = self._check_inputs(x, "call")
-        outs = self._executor.forward(xs, training=training)
+        outs = self._executor.forward(xs, training=training, keep_caches=True)
         self._cache = self._executor._run
         return self._pack_outputs(outs)
 

@@ -97,8 +97,10 @@ class Executor:
         return list(self._keras_order)
 
     # ----- forward
-    def forward(self, xs, training=False):
-        """The outputs (a list) for input arrays xs (a list, in the inputs' order)."""
+    def forward(self, xs, training=False, keep_caches=False):
+        """The outputs (a list) for input arrays xs (a list, in the inputs' order). keep_caches:
+        keep every step's layer caches with this run, not only the shared layers' (a model called
+        more than once inside another, whose backward comes after its later calls' forwards)."""
         values = [None] * self.n_slots
         for s, x in zip(self.input_slots, xs):
             values[s] = x
@@ -111,14 +113,15 @@ class Executor:
             else:
                 for s, value in zip(step.outputs, y):
                     values[s] = value
-            if step.shared:     # a layer called again overwrites its cache: keep this call's
+            if step.shared or keep_caches:  # a layer called again overwrites its cache: keep this call's
                 caches[id(step)] = [layer._cache for layer in step.layers]
         self._run = (values, caches)
         return [values[s] for s in self.output_slots]
 
     def _restore(self, step):
-        if step.shared:
-            for layer, cache in zip(step.layers, self._run[1][id(step)]):
+        caches = self._run[1].get(id(step))
+        if caches is not None:
+            for layer, cache in zip(step.layers, caches):
                 layer._cache = cache
 
     # ----- softmax + cross-entropy
@@ -172,7 +175,7 @@ class Executor:
                 grads[s] = g if grads[s] is None else grads[s] + g
         logits_steps = {id(self._producer[self.output_slots[k]]) for k in from_logits}
         # Per-layer bookkeeping only where it matters: shared layers, or a shared model's later call.
-        careful = bool(self._shared_layers) or not regularize
+        careful = bool(self._shared_layers) or not regularize or bool(self._run[1])
         sums, seen = {}, set()
         for step in self._backward_order:
             if len(step.outputs) == 1:

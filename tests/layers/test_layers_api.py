@@ -220,3 +220,15 @@ def test_set_random_seed_checks_its_argument():
         set_random_seed("1")
     with pytest.raises(ValueError, match=r"seed must be >= 0, got -3"):
         set_random_seed(-3)
+
+
+def test_relu_layer_at_its_threshold_gives_the_lower_side_as_keras():
+    """At x == threshold Keras's ReLU outputs the lower side (0 for the plain ReLU) with a zero
+    gradient (TensorFlow's relu); found by the subclassed-model parity test (issue #15)."""
+    x = np.array([[-1.0, 0.0, 1.0, 2.0]], np.float32)
+    plain = layers.ReLU()
+    assert plain(x).tolist() == [[0.0, 0.0, 1.0, 2.0]]
+    assert plain.backward(np.ones_like(x)).tolist() == [[0.0, 0.0, 1.0, 1.0]]
+    shifted = layers.ReLU(threshold=1.0, negative_slope=0.5)
+    assert shifted(x).tolist() == [[-1.0, -0.5, 0.0, 2.0]]
+    assert shifted.backward(np.ones_like(x)).tolist() == [[0.5, 0.5, 0.5, 1.0]]

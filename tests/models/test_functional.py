@@ -203,17 +203,73 @@ def test_graph_errors_name_the_problem():
         np.asarray(a)
 
 
-def test_subclassed_models_say_they_are_not_supported():
-    class MyModel(Model):
+class Residual(Model):
+    """A subclassed model: layers made in __init__, composed in call() with + and a merge layer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = layers.Conv2D(6, 3, padding="same", activation="relu")
+        self.conv2 = layers.Conv2D(6, 3, padding="same")
+        self.pool = layers.Flatten()
+        self.drop = layers.Dropout(0.25)
+        self.out = layers.Dense(10, activation="softmax")
+
+    def call(self, inputs, training=False):
+        h = self.conv(inputs)
+        h = layers.ReLU()(h + self.conv2(h))
+        return self.out(self.drop(self.pool(h), training=training))
+
+
+def test_subclassed_model_is_traced_on_first_data_and_trains():
+    set_random_seed(2)
+    model = Residual(name="res")
+    assert not model.built and model.layers[0] is model.conv
+    with pytest.raises(ValueError, match="has not been built yet"):
+        model.summary()
+    model.compile(fastconv.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    from fastconv.datasets import digits
+    (x, y), _ = digits.load_data()
+    history = model.fit(x[:400] / 16.0, y[:400], epochs=5, batch_size=32, verbose=0)
+    assert model.built and history.history["loss"][-1] < 0.8 * history.history["loss"][0]
+    assert [layer.name for layer in model.layers[:5]] == [model.conv.name, model.conv2.name, model.pool.name,
+                                                           model.drop.name, model.out.name]
+    assert len(model.get_weights()) == 6 and model.predict(x[:3] / 16.0).shape == (3, 10)
+    dropout_step = [step for step in model._executor.steps if step.layers[0] is model.drop]
+    assert dropout_step, "Dropout is in the graph: fit's training flag reaches it"
+    # as a layer of a functional model
+    inp = Input((8, 8, 1))
+    outer = Model(inp, model(inp))
+    np.testing.assert_allclose(outer.predict(x[:3] / 16.0), model.predict(x[:3] / 16.0), rtol=1e-6)
+
+
+def test_subclassed_model_errors_name_the_construct():
+    class Branchy(Model):
         def __init__(self):
             super().__init__()
             self.dense = layers.Dense(2)
 
         def call(self, inputs, training=False):
-            return self.dense(inputs)
+            return self.dense(inputs) if inputs else inputs
 
-    with pytest.raises(TypeError, match="MyModel overrides call\\(\\): subclassed models are not supported"):
-        MyModel()
+    class NumPyInside(Branchy):
+        def call(self, inputs, training=False):
+            return self.dense(np.tanh(inputs))
+
+    class NoLayers(Branchy):
+        def call(self, inputs, training=False):
+            return 2.0
+
+    with pytest.raises(TypeError, match=r"Branchy.call\(\) could not be recorded.*no truth value.*\(if, while"):
+        Branchy().predict(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"NumPyInside.call\(\) could not be recorded.*is symbolic"):
+        NumPyInside().predict(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"outputs of NoLayers.call\(\) must be symbolic.*with layers"):
+        NoLayers().predict(np.ones((2, 3)))
+    with pytest.raises(TypeError, match=r"takes no inputs or outputs"):
+        Branchy.__init__(Branchy.__new__(Branchy)) or Model.__init__(Branchy.__new__(Branchy), Input((2,)),
+                                                                       Input((2,)))
+    with pytest.raises(TypeError, match=r"only two symbolic tensors of one shape"):
+        Input((2,)) + 1.0
 
 
 class _FakeDataset:

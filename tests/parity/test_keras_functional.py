@@ -107,3 +107,37 @@ def test_layer_order_and_summary_columns_match_keras():
     assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
     assert ours.output_shape == [tuple(s) for s in theirs.output_shape]
     assert ours.count_params() == theirs.count_params()
+
+
+def subclassed_class(K):
+    class Residual(K.Model):
+        """Layers made in __init__, composed in call() with + (Keras records it as an add)."""
+
+        def __init__(self):
+            super().__init__()
+            self.conv = K.layers.Conv2D(6, 3, padding="same", activation="relu")
+            self.conv2 = K.layers.Conv2D(6, 3, padding="same")
+            self.flat = K.layers.Flatten()
+            self.out = K.layers.Dense(10, activation="softmax")
+
+        def call(self, inputs, training=False):
+            h = self.conv(inputs)
+            h = K.layers.ReLU()(h + self.conv2(h))
+            return self.out(self.flat(h))
+    return Residual
+
+
+def test_subclassed_model_predicts_and_trains_like_keras():
+    x, _, y = data()
+    keras.utils.set_random_seed(0)
+    theirs = subclassed_class(keras)()
+    theirs(x[:1])                               # Keras builds a subclassed model on its first call
+    ours = subclassed_class(fk)()
+    ours(x[:1])                                 # fastconv traces call() then
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+    for model, K in ((theirs, keras), (ours, fk)):
+        model.compile(optimizer=K.optimizers.SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy")
+    h_theirs = theirs.fit(x, y, epochs=3, batch_size=32, shuffle=False, verbose=0).history
+    h_ours = ours.fit(x, y, epochs=3, batch_size=32, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(h_ours["loss"], h_theirs["loss"], rtol=1e-4, atol=1e-4)

@@ -277,7 +277,8 @@ class Activation(Layer):
 
 
 class ReLU(Layer):
-    """Keras's ReLU layer: ``min(max_value, x)`` for ``x >= threshold``, ``negative_slope * (x - threshold)`` below.
+    """Keras's ReLU layer: ``min(max_value, x)`` for ``x > threshold``, ``negative_slope * (x - threshold)``
+    otherwise; the gradient at the threshold itself is the lower side's, as in Keras and TensorFlow.
 
     Args:
         max_value (float or None): >= 0. negative_slope (float): >= 0. threshold (float).
@@ -294,7 +295,7 @@ class ReLU(Layer):
         if self.negative_slope == 0.0 and self.threshold == 0.0:
             y = np.maximum(x, 0)
         else:
-            y = np.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold)).astype(self.dtype)
+            y = np.where(x > self.threshold, x, self.negative_slope * (x - self.threshold)).astype(self.dtype)
         if self.max_value is not None:
             np.minimum(y, self.max_value, out=y)
         self._cache = x
@@ -303,7 +304,7 @@ class ReLU(Layer):
     def backward(self, dy):
         x = self._cached()
         dy = self._check_dy(dy, x.shape)
-        slope = np.where(x >= self.threshold, 1.0, self.negative_slope).astype(self.dtype)
+        slope = np.where(x > self.threshold, 1.0, self.negative_slope).astype(self.dtype)
         if self.max_value is not None:
             slope[x >= self.max_value] = 0
         return dy * slope

@@ -46,6 +46,23 @@ class SymbolicTensor:
     def __iter__(self):
         raise TypeError(f"{self!r} is symbolic and cannot be iterated")
 
+    # tensor arithmetic as merge layers, as Keras records ops on KerasTensors
+    def _merge(self, other, name, op):
+        if not isinstance(other, SymbolicTensor):
+            raise TypeError(f"{self!r} {op} {other!r}: only two symbolic tensors of one shape can be combined "
+                            "with +, - and * in a model's graph")
+        from fastconv.layers import merging
+        return getattr(merging, name)(dtype=self.dtype)([self, other])
+
+    def __add__(self, other):
+        return self._merge(other, "Add", "+")
+
+    def __sub__(self, other):
+        return self._merge(other, "Subtract", "-")
+
+    def __mul__(self, other):
+        return self._merge(other, "Multiply", "*")
+
 
 class Node:
     """One call of ``layer`` on ``inputs`` (SymbolicTensors), producing ``outputs``."""

@@ -6,7 +6,9 @@ called on them; ``Sequential`` is the same model over a chain. Each training ste
 executor's (fastconv.training.executor): forward, the losses (softmax fused with cross-entropy
 where an output allows it), backward, one optimizer step over every trainable weight. A model is
 also a layer: called on symbolic tensors inside another model, it runs as one step of that one.
-Not subclassed models (``call()`` overridden): those raise a TypeError saying so.
+A subclassed model (``call()`` overridden, layers assigned in ``__init__``) is traced: on its
+first data, ``call`` runs once on symbolic tensors of that data's shapes, and the graph it records
+is the model from then on, as Keras builds a functional graph from ``call``.
 """
 
 import numbers
@@ -18,7 +20,8 @@ import numpy as np
 
 from fastconv import _fit_checks, _random, callbacks as callbacks_module, losses, metrics as metrics_module
 from fastconv import optimizers
-from fastconv.layers.base import Layer, unique_name
+from fastconv.layers.base import Layer, _snake_case, unique_name
+from fastconv.layers.core import Input, InputLayer
 from fastconv.layers.symbolic import SymbolicTensor, flatten
 from fastconv.models._data import as_arrays, check_array
 from fastconv.models._interrupt import InterruptGuard
@@ -71,6 +74,27 @@ def _per_output(value, names, what, default):
     return [value] * len(names)
 
 
+def _assigned_layers(model):
+    """Layers assigned as attributes of a subclassed model (directly, or in a list or tuple), in
+    assignment order, as Keras tracks them."""
+    for name, value in vars(model).items():
+        if name.startswith("_") or value is model:
+            continue
+        if isinstance(value, Layer):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            yield from (v for v in value if isinstance(v, Layer))
+
+
+def _unique_layers(layers):
+    seen, out = set(), []
+    for layer in layers:
+        if id(layer) not in seen:
+            seen.add(id(layer))
+            out.append(layer)
+    return out
+
+
 class Model(Layer):
     """A model from symbolic inputs to outputs (Keras's functional ``keras.Model``).
 
@@ -86,11 +110,19 @@ class Model(Layer):
     (None, 3)
     """
 
+    _single_output = False      # Sequential: compile needs no graph to know its outputs
+
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
-        if type(self).call is not Model.call:
-            raise TypeError(f"{type(self).__name__} overrides call(): subclassed models are not supported by fastconv "
-                            "yet; build the same model with the functional API (fastconv.Input, layers called on "
-                            "tensors, fastconv.Model(inputs, outputs))")
+        if kwargs:
+            raise TypeError(f"Model() got unexpected keyword argument(s): {', '.join(sorted(kwargs))}")
+        if type(self).call is not Model.call:       # subclassed: traced from call() on first data
+            if inputs is not None or outputs is not None:
+                raise TypeError(f"{type(self).__name__} defines call(): its graph comes from call(), so "
+                                "super().__init__() takes no inputs or outputs")
+            self._init_model(name if name is not None else unique_name(_snake_case(type(self).__name__)),
+                             trainable)
+            self.built = False
+            return
         if inputs is None or outputs is None:
             raise TypeError("Model(inputs, outputs) needs both: symbolic tensors from fastconv.Input(...) and the "
                             "outputs of layers called on them")
@@ -100,12 +132,44 @@ class Model(Layer):
         self._set_graph(flatten(inputs, "Model inputs"), flatten(outputs, "Model outputs"))
 
     def call(self, inputs, training=False):
-        """Subclassed models override this; graph models run their executor instead."""
+        """What a subclassed model computes: override it, calling the layers made in ``__init__``
+        on ``inputs`` (and merge layers, or ``+``, ``-``, ``*`` between tensors). It runs once, on
+        symbolic tensors, to record the model's graph: Python code that needs values (``if`` on a
+        tensor, NumPy functions) cannot be recorded and raises a TypeError naming it; a branch on
+        ``training`` is recorded as training=False (Dropout and BatchNormalization still get fit's
+        flag)."""
         raise NotImplementedError
+
+    def _trace(self, example, fn):
+        """Record call() on symbolic tensors shaped like example (arrays: one, a list or a dict)."""
+        def symbolic(array, name):
+            array = check_array(array, "x" if name is None else f"x[{name!r}]", fn)
+            return Input(array.shape[1:], name=None if name is None else str(name))   # float32, as Keras's
+        if isinstance(example, dict):
+            inputs = {key: symbolic(value, key) for key, value in example.items()}
+        elif isinstance(example, (list, tuple)):
+            inputs = [symbolic(value, None) for value in example]
+        else:
+            inputs = symbolic(example, None)
+        self._trace_symbolic(inputs)
+
+    def _trace_symbolic(self, inputs):
+        try:
+            outputs = self.call(inputs, training=False)
+        except TypeError as err:
+            raise TypeError(f"{type(self).__name__}.call() could not be recorded as a graph: {err}") from None
+        try:
+            flat_outputs = flatten(outputs, f"the outputs of {type(self).__name__}.call()")
+        except TypeError as err:
+            raise TypeError(f"{err}: call() must compute its outputs with layers from its inputs") from None
+        self._input_structure = _structure(inputs)
+        self._output_structure = _structure(outputs)
+        self._set_graph(flatten(inputs, "inputs"), flat_outputs)
 
     def _init_model(self, name, trainable):
         Layer.__init__(self, name=name, trainable=trainable)
         self.optimizer = None
+        self._compile_args = (None, None, None)
         self._losses = None
         self._loss_weights = None
         self._metric_ids = []
@@ -120,7 +184,8 @@ class Model(Layer):
         self._inputs, self._outputs = list(inputs), list(outputs)
         self.dtype = np.dtype(inputs[0].dtype)
         self.built = True
-        self._metrics = None
+        if self.compiled:       # a subclassed model compiled before it was traced, or a Sequential grown since
+            self._resolve_compile()
 
     # ----- structure
     @property
@@ -153,8 +218,17 @@ class Model(Layer):
 
     @property
     def layers(self):
-        """The layers in Keras's order (by depth from the inputs; InputLayers included)."""
-        return self._executor.keras_order()
+        """The layers in Keras's order: for a graph model by depth from the inputs (InputLayers
+        included); for a subclassed model the layers assigned to it, in assignment order, then any
+        other layer call() used."""
+        if type(self).call is Model.call:
+            return self._executor.keras_order()
+        tracked = _unique_layers(_assigned_layers(self))
+        if self._executor is None:
+            return tracked
+        seen = {id(layer) for layer in tracked}
+        return tracked + [layer for layer in self._executor.keras_order()
+                          if id(layer) not in seen and not isinstance(layer, InputLayer)]
 
     def get_layer(self, name=None, index=None):
         """A layer by name or by index into ``layers``."""
@@ -170,10 +244,14 @@ class Model(Layer):
 
     # ----- as a layer inside another model
     def compute_output_shape(self, input_shape):
+        if self._executor is None:
+            self.build(input_shape)
         shapes = [t.shape for t in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
     def accepts_input_shape(self, shape):
+        if self._executor is None:
+            return True
         shapes = [shape] if isinstance(shape, tuple) else list(shape)
         expected = [t.shape for t in self._inputs]
         return len(shapes) == len(expected) and all(
@@ -181,6 +259,13 @@ class Model(Layer):
             for e, s in zip(expected, shapes))
 
     def build(self, input_shape=None):
+        if self._executor is None:              # a subclassed model: trace call() for these shapes
+            if input_shape is None:
+                raise ValueError(f"model {self.name!r} needs build(input_shape) or data before it has weights")
+            shapes = [input_shape] if isinstance(input_shape, tuple) else list(input_shape)
+            inputs = [Input(tuple(shape)[1:]) for shape in shapes]
+            self._trace_symbolic(inputs[0] if isinstance(input_shape, tuple) else inputs)
+            return
         if not self.accepts_input_shape(input_shape if input_shape is not None else self.input_shape):
             raise ValueError(f"model {self.name!r} takes inputs {self.input_shape}, got {input_shape}")
 
@@ -256,6 +341,8 @@ class Model(Layer):
 
     # ----- data
     def _check_inputs(self, x, fn):
+        if self._executor is None:
+            self._trace(x, fn)
         xs = as_arrays(x, self.input_names, "x", fn)
         for array, t in zip(xs, self._inputs):
             if array.ndim != len(t.shape) or any(e is not None and e != s for e, s in zip(t.shape[1:], array.shape[1:])):
@@ -294,9 +381,20 @@ class Model(Layer):
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None):
         """Set the optimizer (name or instance), the loss (name or Loss; a list or dict gives one
         per output, None for an output without one), loss_weights (the total is their weighted
-        sum) and metrics (e.g. ["accuracy"] for every output, or a dict / list of lists per output)."""
-        names = self.output_names
+        sum) and metrics (e.g. ["accuracy"] for every output, or a dict / list of lists per output).
+        A subclassed model not yet traced checks them against its outputs when it is."""
+        if metrics is not None and isinstance(metrics, (str, metrics_module.Metric)):
+            raise TypeError(f"metrics must be a list, e.g. ['accuracy'], got {metrics!r}")
         self.optimizer = optimizers.get(optimizer)
+        self._compile_args = (loss, metrics, loss_weights)
+        self.compiled = True
+        if self._executor is not None or self._single_output:
+            self._resolve_compile()
+
+    def _resolve_compile(self):
+        """compile's loss, loss_weights and metrics, one entry per output."""
+        loss, metrics, loss_weights = self._compile_args
+        names = self.output_names
         self._losses = None if loss is None else [None if l is None else losses.get(l)
                                                   for l in _per_output(loss, names, "loss", None)]
         weights = _per_output(loss_weights, names, "loss_weights", 1.0) if loss_weights is not None else \
@@ -307,8 +405,6 @@ class Model(Layer):
         self._loss_weights = [float(w) for w in weights]
         if metrics is None:
             metrics = []
-        if isinstance(metrics, (str, metrics_module.Metric)):
-            raise TypeError(f"metrics must be a list, e.g. ['accuracy'], got {metrics!r}")
         if isinstance(metrics, dict) or (len(names) > 1 and metrics and all(isinstance(m, (list, tuple))
                                                                                for m in metrics)):
             per_output = _per_output(metrics, names, "metrics", [])
@@ -317,7 +413,6 @@ class Model(Layer):
         self._metric_ids = [[metrics_module.check(m) for m in (ms if isinstance(ms, (list, tuple)) else [ms])]
                             for ms in per_output]
         self._metrics = None
-        self.compiled = True
 
     @property
     def loss(self):
@@ -327,7 +422,9 @@ class Model(Layer):
         return self._losses[0] if len(self._losses) == 1 else list(self._losses)
 
     def _require_compiled(self, what):
-        if not self.compiled or self._losses is None or all(l is None for l in self._losses):
+        loss = self._compile_args[0] if self.compiled else None
+        if loss is None or (isinstance(loss, (list, tuple, dict)) and all(
+                l is None for l in (loss.values() if isinstance(loss, dict) else loss))):
             raise RuntimeError(f"call compile(optimizer, loss, metrics) with a loss before {what}()")
 
     def _make_metrics(self, ys, outs):
@@ -650,6 +747,9 @@ class Model(Layer):
     def summary(self, line_length=None, print_fn=None):
         """Print a table of layers (name and type), output shapes, parameter counts and, for graph
         models, the tensors each layer is connected to (Keras's "Connected to"); then totals."""
+        if self._executor is None:
+            raise ValueError(f"model {self.name!r} has not been built yet: call it on data, or build(input_shape), "
+                             "first (its graph comes from call())")
         self._summary(self._summary_rows(), ("Layer (type)", "Output Shape", "Param #", "Connected to"),
                       line_length, print_fn)
 

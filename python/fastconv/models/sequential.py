@@ -132,9 +132,11 @@ class Sequential(Model):
     def input_names(self):
         return [self._input_layer.name]
 
+    _single_output = True
+
     @property
     def output_names(self):
-        return [self._layers[-1].name]
+        return [self._layers[-1].name if self._layers else "output"]
 
     def build(self, input_shape=None):
         """Build every layer for inputs of input_shape (batch axis first, may be None)."""

@@ -121,7 +121,7 @@ def profile_model(model, xs, ys, batch_size=32, repeats=10):
                                  0.0, "engine" if type(model.optimizer).__name__ in ("SGD", "Adam") else "numpy"))
     finally:
         model.set_weights(weights)
-        model.optimizer.set_state(state, model.trainable_weights)
+        model.optimizer.set_state(state, executor.trainable_weights)
         _random.generator().bit_generator.state = random_state
     return rows, _core.measure_peak_gflops(None, None, 0.1, 3)
 

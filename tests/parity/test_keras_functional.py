@@ -28,11 +28,12 @@ def two_inputs_two_outputs(K):
     c2 = L.Conv2D(6, 3, padding="same", name="c2")(c1)
     block = L.Activation("relu", name="block_relu")(L.add([c1, L.BatchNormalization(name="bn")(c2)], name="skip"))
     pooled = L.MaxPooling2D(name="pool")(block)
-    flat = L.Flatten(name="flat")(L.concatenate([pooled, L.subtract([pooled, L.multiply([pooled, pooled])])],
-                                                name="cat"))
+    flat = L.Flatten(name="flat")(L.concatenate([pooled, L.subtract([pooled, L.multiply([pooled, pooled], name="square")],
+                                                                              name="minus")], name="cat"))
     shared = L.Dense(8, activation="tanh", name="shared")
     a, b = shared(rows), shared(L.Dense(8, name="pre")(rows))
-    side = L.concatenate([L.average([a, b]), L.maximum([a, b]), L.minimum([a, b])], name="side_cat")
+    side = L.concatenate([L.average([a, b], name="mean"), L.maximum([a, b], name="most"),
+                          L.minimum([a, b], name="least")], name="side_cat")
     both = L.concatenate([flat, side], name="both")
     digit = L.Dense(10, activation="softmax", name="digit")(both)
     big = L.Dense(1, name="big")(both)
@@ -104,6 +105,7 @@ def test_nested_shared_model_predicts_and_trains_like_keras():
 
 def test_layer_order_and_summary_columns_match_keras():
     theirs, ours = build_pair(two_inputs_two_outputs)
+    # every layer is named: automatic names count the session's layers, which differ between the two
     assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
     assert ours.output_shape == [tuple(s) for s in theirs.output_shape]
     assert ours.count_params() == theirs.count_params()

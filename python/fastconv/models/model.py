@@ -12,14 +12,16 @@ is the model from then on, as Keras builds a functional graph from ``call``.
 """
 
 import numbers
+import os
 import sys
 import time
 import warnings
 
 import numpy as np
 
-from fastconv import _fit_checks, _random, callbacks as callbacks_module, losses, metrics as metrics_module
-from fastconv import optimizers
+from fastconv import _fit_checks, _model_file, _random, callbacks as callbacks_module, losses
+from fastconv import metrics as metrics_module, optimizers
+from fastconv._model_file import FORMAT, FORMAT_VERSION
 from fastconv.layers.base import Layer, _snake_case, unique_name
 from fastconv.layers.core import Input, InputLayer
 from fastconv.layers.symbolic import SymbolicTensor, flatten
@@ -84,6 +86,16 @@ def _assigned_layers(model):
             yield value
         elif isinstance(value, (list, tuple)):
             yield from (v for v in value if isinstance(v, Layer))
+
+
+def _unique_layers_weights(layers):
+    seen, out = set(), []
+    for layer in layers:
+        for w in layer.weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+    return out
 
 
 def _unique_layers(layers):
@@ -781,6 +793,99 @@ class Model(Layer):
                  f"Non-trainable params: {total - trainable:,} ({format_bytes((total - trainable) * itemsize)})",
                  "_" * width]
         (print_fn or print)("\n".join(text))
+
+    # ----- config and saving
+    def get_config(self):
+        """The graph: every layer's config and calls, the inputs and outputs (graph_config)."""
+        from fastconv.models.graph_config import graph_config
+        if self._executor is None:
+            raise ValueError(f"model {self.name!r} has not been built yet: nothing to describe")
+        return graph_config(self)
+
+    @classmethod
+    def from_config(cls, config):
+        """A (functional) Model from get_config()'s dict; ValueError naming the field that is wrong.
+        A subclassed model's config rebuilds its traced graph as a functional Model."""
+        from fastconv.models.graph_config import model_from_graph_config
+        return model_from_graph_config(config)
+
+    def _check_file_weights(self, config, data):
+        raise ValueError("build the model (call it on data) before loading weights into it")
+
+    def _optimizer_weights(self):
+        """The trainable weights in the order the optimizer's state follows (the executor's)."""
+        return self._executor.trainable_weights if self._executor is not None else self.trainable_weights
+
+    def _file_weights(self):
+        """The weights in a file's order: the graph's layers in Keras's order (for a subclassed
+        model, its traced graph's, as the functional model load_model rebuilds from it)."""
+        return _unique_layers_weights(self._executor.keras_order())
+
+    def _set_file_weights(self, arrays):
+        mine = self._file_weights()
+        if len(arrays) != len(mine):
+            raise ValueError(f"model {self.name!r} has {len(mine)} weight arrays, the file holds {len(arrays)}")
+        for w, new in zip(mine, arrays):
+            if new.shape != w.value.shape:
+                raise ValueError(f"model {self.name!r}: weight {w.name!r} has shape {w.value.shape}, the file holds "
+                                 f"{new.shape}")
+        for w, new in zip(mine, arrays):
+            w.value[...] = new
+
+    def _file_config(self, include_optimizer):
+        from fastconv.models.graph_config import serialize_layer
+        first_input = self.input_shape if isinstance(self.input_shape, tuple) else self.input_shape[0]
+        config = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": serialize_layer(self),
+                  "build_input_shape": list(first_input), "n_weights": len(self._file_weights()), "compile": None}
+        if include_optimizer and self.compiled and self._losses is not None:
+            state = self.optimizer.get_state()
+            serialize_loss = lambda loss: None if loss is None else losses.serialize(loss)
+            single = len(self._losses) == 1
+            config["compile"] = {
+                "optimizer": optimizers.serialize(self.optimizer),
+                "loss": serialize_loss(self._losses[0]) if single else [serialize_loss(l) for l in self._losses],
+                "metrics": ([metrics_module.serialize(m) for m in self._metric_ids[0]] if single else
+                            [[metrics_module.serialize(m) for m in ids] for ids in self._metric_ids]),
+                "loss_weights": None if single else list(self._loss_weights),
+                "iterations": state["iterations"],
+                "slots": {k: len(v) for k, v in state["slots"].items()}}
+        return config, (self.optimizer.get_state() if config["compile"] else None)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write the model (config, weights, optimizer state) to one NPZ file, atomically.
+
+        Args:
+            filepath (str or PathLike): written exactly as named (e.g. "model.keras" or "model.npz").
+            overwrite (bool): False refuses to replace an existing file.
+        """
+        if not self.built:
+            raise ValueError(f"model {self.name!r} is not built: nothing to save yet")
+        config, state = self._file_config(include_optimizer)
+        arrays = {f"weight_{i:04d}": w.value for i, w in enumerate(self._file_weights())}
+        if state is not None:
+            for slot, values in state["slots"].items():
+                arrays.update({f"optimizer_{slot}_{i:04d}": v for i, v in enumerate(values)})
+        _model_file.write(filepath, config, arrays, overwrite)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Write only the weights (with the model config, to check them against on loading)."""
+        if not self.built:
+            raise ValueError(f"model {self.name!r} is not built: nothing to save yet")
+        config, _ = self._file_config(False)
+        config["weights_only"] = True
+        _model_file.write(filepath, config, {f"weight_{i:04d}": w.value for i, w in enumerate(self._file_weights())},
+                          overwrite)
+
+    def load_weights(self, filepath):
+        """Set the weights from a file written by save or save_weights (shapes checked)."""
+        config, data = _model_file.read(filepath)
+        if not self.built:
+            try:
+                self._check_file_weights(config, data)          # before allocating any
+            except ValueError as error:
+                raise ValueError(f"{os.fspath(filepath)!r} does not fit model {self.name!r}: {error}") from None
+            self.build(tuple(config["build_input_shape"]))
+        self._set_file_weights([data[f"weight_{i:04d}"] for i in range(config["n_weights"])])
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, layers={[l.name for l in self.layers]}>"

@@ -17,7 +17,7 @@ from fastconv.layers.symbolic import SymbolicTensor, call_layer
 from fastconv.models._data import check_array
 from fastconv.models.model import Model, check_int, format_bytes
 
-__all__ = ["Sequential", "load_model"]
+__all__ = ["Sequential"]
 
 
 class Sequential(Model):
@@ -240,102 +240,15 @@ class Sequential(Model):
         name, trainable, layer_list = _model_file.layers_from_config(config)
         return cls(layer_list, name=name, trainable=trainable)
 
-    def _file_config(self, include_optimizer):
-        config = {"format": FORMAT, "format_version": FORMAT_VERSION,
-                  "model": {"class_name": "Sequential", "config": self.get_config()},
-                  "build_input_shape": list(self.input_shape) if self.built else None,
-                  "n_weights": len(self.weights), "compile": None}
-        if include_optimizer and self.compiled:
-            state = self.optimizer.get_state()
-            config["compile"] = {"optimizer": optimizers.serialize(self.optimizer),
-                                 "loss": None if self.loss is None else losses.serialize(self.loss),
-                                 "metrics": [metrics_module.serialize(m) for m in self._metric_ids[0]],
-                                 "iterations": state["iterations"],
-                                 "slots": {k: len(v) for k, v in state["slots"].items()}}
-        return config, (self.optimizer.get_state() if config["compile"] else None)
+    def _file_weights(self):
+        return self.weights
 
-    def save(self, filepath, overwrite=True, include_optimizer=True):
-        """Write the model (config, weights, optimizer state) to one NPZ file, atomically.
+    def _set_file_weights(self, arrays):
+        self.set_weights(arrays)
 
-        Args:
-            filepath (str or PathLike): written exactly as named (e.g. "model.keras" or "model.npz").
-            overwrite (bool): False refuses to replace an existing file.
-        """
-        if not self.built:
-            raise ValueError(f"model {self.name!r} is not built: nothing to save yet")
-        config, state = self._file_config(include_optimizer)
-        arrays = {f"weight_{i:04d}": w for i, w in enumerate(self.get_weights())}
-        if state is not None:
-            for slot, values in state["slots"].items():
-                arrays.update({f"optimizer_{slot}_{i:04d}": v for i, v in enumerate(values)})
-        _model_file.write(filepath, config, arrays, overwrite)
-
-    def save_weights(self, filepath, overwrite=True):
-        """Write only the weights (with the model config, to check them against on loading)."""
-        if not self.built:
-            raise ValueError(f"model {self.name!r} is not built: nothing to save yet")
-        config, _ = self._file_config(False)
-        config["weights_only"] = True
-        _model_file.write(filepath, config, {f"weight_{i:04d}": w for i, w in enumerate(self.get_weights())},
-                          overwrite)
-
-    def load_weights(self, filepath):
-        """Set the weights from a file written by save or save_weights (shapes checked)."""
-        config, data = _model_file.read(filepath)
-        if not self.built:
-            shape = tuple(config["build_input_shape"])
-            try:
-                _model_file.check_weight_shapes(self._layers, shape, data)     # before allocating any
-            except ValueError as error:
-                raise ValueError(f"{os.fspath(filepath)!r} does not fit model {self.name!r}: {error}") from None
-            self.build(shape)
-        self.set_weights([data[f"weight_{i:04d}"] for i in range(config["n_weights"])])
+    def _check_file_weights(self, config, data):
+        """Before building from a file: the weights the layers would make against its arrays."""
+        _model_file.check_weight_shapes(self._layers, tuple(config["build_input_shape"]), data)
 
     def __repr__(self):
         return f"<Sequential name={self.name!r}, layers={[l.name for l in self._layers]}>"
-
-
-def load_model(filepath, compile=True):
-    """A Sequential model from a file written by ``model.save`` (NPZ + JSON, read without pickle).
-
-    Args:
-        filepath (str or PathLike). compile (bool): also restore the optimizer (with its state),
-            loss and metrics, so that fit resumes where it stopped.
-
-    Raises:
-        FileNotFoundError: no file. ValueError: not a fastconv model file, damaged, or a config that
-            save would not write (naming the field), found before any layer is built.
-    """
-    path = os.fspath(filepath)
-    config, data = _model_file.read(path)
-    if config.get("weights_only"):
-        raise ValueError(f"{path!r} holds weights only (save_weights); build the model and call "
-                         "model.load_weights() instead")
-    compiled = config["compile"] if compile else None
-    try:
-        if config["model"].get("class_name") != "Sequential":
-            raise ValueError(f"config.model.class_name must be 'Sequential', got {config['model'].get('class_name')!r}")
-        name, trainable, layer_list = _model_file.layers_from_config(config["model"].get("config"),
-                                                                     "config.model.config")
-        input_shape = tuple(config["build_input_shape"])
-        first = layer_list[0]._batch_input_shape if layer_list else None
-        if first is not None and tuple(first[1:]) != input_shape[1:]:
-            raise ValueError(f"config.build_input_shape {input_shape} does not match the first layer's input "
-                             f"shape {tuple(first)}")
-        _model_file.check_weight_shapes(layer_list, input_shape, data)
-        if compiled is not None:
-            optimizer, loss, metrics = _model_file.compile_from_config(compiled)
-        # Only now, with every weight's shape that of a stored array, are the layers built.
-        model = Sequential(layer_list, name=name, trainable=trainable)
-        model.build(input_shape)
-        model.set_weights([data[f"weight_{i:04d}"] for i in range(config["n_weights"])])
-        if compiled is not None:
-            model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
-            slots = {slot: [data[f"optimizer_{slot}_{i:04d}"] for i in range(count)]
-                     for slot, count in compiled["slots"].items()}
-            if slots or compiled["iterations"]:
-                model.optimizer.set_state({"iterations": compiled["iterations"], "slots": slots},
-                                          model.trainable_weights)
-    except ValueError as error:
-        raise ValueError(f"{path!r} has an invalid model config: {error}") from None
-    return model

@@ -159,7 +159,8 @@ class Executor:
                 needs_grad[s] = step.runs_backward
         self._read = {s for step in self.steps for s in step.inputs}
         self._backward_order = [step for step in reversed(self.steps) if step.runs_backward]
-        self.trainable_weights = _unique(w for layer in self.layers for w in layer.trainable_weights)
+        # Keras's order (model.layers): the order optimizer state is saved and restored in
+        self.trainable_weights = _unique(w for layer in self._keras_order for w in layer.trainable_weights)
 
     def backward(self, output_grads, from_logits=(), regularize=True, record=None):
         """Gradients of the inputs (None where no input needs one) from output_grads (one per output,

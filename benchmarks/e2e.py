@@ -7,6 +7,9 @@ Workloads:
            50,000 images, extrapolated from --images images (median of --repeats runs, timed in
            rounds that rotate between the frameworks, each in a process of its own, the others
            stopped while one runs: TensorFlow's process keeps a core busy even between its runs).
+  residual a residual CNN built with the functional API (conv 32, pool, a block of two 32-channel
+           convs added to its input, pool, conv 64, pool, dense 64, dense 10), Adam, batch 32:
+           seconds per 50,000-image epoch, as cifar10.
   digits   the course's digits model, SGD, batch 100: seconds for 100 epochs of 1,437 images
            (one cell of the grid search), extrapolated from --digits-epochs epochs.
   grid     (--grid) the course's full 7x7 eta x lambda grid with fastconv (one worker process per
@@ -64,6 +67,12 @@ def worker(conn, framework, workload, threads, images, batch, digits_epochs):
         make = {"fastconv": lambda: fastconv_cifar(x, y, batch), "Keras": lambda: keras_cifar(x, y, batch),
                 "PyTorch NCHW": lambda: torch_cifar(x, y, batch, False),
                 "PyTorch channels_last": lambda: torch_cifar(x, y, batch, True)}
+    elif workload == "residual":
+        x, y = cifar_like(images)
+        make = {"fastconv": lambda: residual_fit(fastconv.keras, x, y, batch),
+                "Keras": lambda: residual_fit(__import__("keras"), x, y, batch),
+                "PyTorch NCHW": lambda: torch_residual(x, y, batch, False),
+                "PyTorch channels_last": lambda: torch_residual(x, y, batch, True)}
     else:
         x, y = digits_like()
         make = {"fastconv": lambda: fastconv_digits(x, y, digits_epochs),
@@ -135,6 +144,27 @@ def fastconv_cifar(x, y, batch):
     return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
 
 
+def residual_model(K):
+    """The residual workload's model, from a Keras namespace K (keras, or fastconv.keras)."""
+    L = K.layers
+    inputs = K.Input((32, 32, 3))
+    h = L.MaxPooling2D()(L.Conv2D(32, 3, activation="relu")(inputs))
+    skip = h
+    h = L.Conv2D(32, 3, padding="same")(L.Conv2D(32, 3, padding="same", activation="relu")(h))
+    h = L.MaxPooling2D()(L.ReLU()(L.add([skip, h])))
+    h = L.MaxPooling2D()(L.Conv2D(64, 3, activation="relu")(h))
+    h = L.Dense(64, activation="relu")(L.Flatten()(h))
+    return K.Model(inputs, L.Dense(10, activation="softmax")(h))
+
+
+def residual_fit(K, x, y, batch):
+    """fastconv's or Keras's run of the residual workload (the same program for both)."""
+    model = residual_model(K)
+    model.compile(optimizer=K.optimizers.Adam(), loss="sparse_categorical_crossentropy")
+    model.fit(x[: batch * 4], y[: batch * 4], batch_size=batch, epochs=1, verbose=0)
+    return lambda: model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+
+
 def fastconv_digits(x, y, epochs):
     model = build_digits_model(0.01, 1e-4)
     model.fit(x[:200], y[:200], batch_size=100, epochs=1, verbose=0)
@@ -167,6 +197,32 @@ def torch_cifar(x, y, batch, channels_last):
     model = nn.Sequential(nn.Conv2d(3, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
                           nn.MaxPool2d(2), nn.Conv2d(64, 64, 3), nn.ReLU(), nn.Flatten(), nn.Linear(1024, 64),
                           nn.ReLU(), nn.Linear(64, 10))
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    labels = y.reshape(-1)
+    run = lambda xs, ys: torch_fit(model, xs, ys, batch, 1, opt, nn.CrossEntropyLoss(), channels_last)  # noqa: E731
+    run(x[: batch * 4], labels[: batch * 4])
+    return lambda: run(x, labels)
+
+
+def torch_residual(x, y, batch, channels_last):
+    import torch
+    from torch import nn
+
+    class Residual(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 32, 3), nn.ReLU(), nn.MaxPool2d(2))
+            self.block = nn.Sequential(nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 3, padding=1))
+            self.head = nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                                      nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 10))
+
+        def forward(self, inputs):
+            h = self.stem(inputs)
+            return self.head(torch.relu(h + self.block(h)))
+
+    model = Residual()
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
@@ -262,7 +318,7 @@ def framework_version(framework):
 
 
 def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3, grid=False, frameworks=None,
-        workloads=("cifar10", "digits")):
+        workloads=("cifar10", "residual", "digits")):
     """Times the workloads; returns (a list of (workload, {framework: seconds}), the machine and
     the frameworks' versions)."""
     fastconv.set_num_threads(threads)
@@ -275,6 +331,9 @@ def run(threads=2, images=2_000, batches=(32, 128), digits_epochs=10, repeats=3,
     common = dict(threads=threads, images=images, digits_epochs=digits_epochs)
     plans = [(f"CIFAR-10 course model, Adam, batch {batch}: s per 50,000-image epoch", CIFAR_EPOCH_IMAGES / images,
               dict(common, workload="cifar10", batch=batch)) for batch in (batches if "cifar10" in workloads else ())]
+    if "residual" in workloads:
+        plans.append(("residual CNN (functional API), Adam, batch 32: s per 50,000-image epoch",
+                      CIFAR_EPOCH_IMAGES / images, dict(common, workload="residual", batch=32)))
     if "digits" in workloads:
         plans.append(("digits course model, SGD, batch 100: s per 100 epochs (one grid cell)", 100 / digits_epochs,
                       dict(common, workload="digits", batch=100)))
@@ -330,7 +389,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--grid", action="store_true", help="also time the full 7x7 grid search (fastconv)")
     parser.add_argument("--frameworks", nargs="+", default=None, help="subset of: fastconv torch keras")
-    parser.add_argument("--workloads", nargs="+", choices=("cifar10", "digits"), default=("cifar10", "digits"),
+    parser.add_argument("--workloads", nargs="+", choices=("cifar10", "residual", "digits"),
+                        default=("cifar10", "residual", "digits"),
                         help="which rows to time (the --grid row is separate)")
     parser.add_argument("--markdown", help="write the table into this file (its e2e section)")
     args = parser.parse_args(argv)

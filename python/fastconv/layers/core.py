@@ -290,20 +290,29 @@ class ReLU(Layer):
         self.negative_slope = _float(negative_slope, "negative_slope", 0.0)
         self.threshold = _float(threshold, "threshold")
 
+    def _plain(self):
+        return self.negative_slope == 0.0 and self.threshold == 0.0 and self.max_value is None
+
     def forward(self, x, training=False):
         x = self._check_input(x)
+        if self._plain():    # the engine's mask from y backward (y > 0 exactly where x > 0)
+            y = np.maximum(x, 0)
+            self._cache = (x, y)
+            return y
         if self.negative_slope == 0.0 and self.threshold == 0.0:
             y = np.maximum(x, 0)
         else:
             y = np.where(x > self.threshold, x, self.negative_slope * (x - self.threshold)).astype(self.dtype)
         if self.max_value is not None:
             np.minimum(y, self.max_value, out=y)
-        self._cache = x
+        self._cache = (x, None)
         return y
 
     def backward(self, dy):
-        x = self._cached()
+        x, y = self._cached()
         dy = self._check_dy(dy, x.shape)
+        if y is not None:
+            return _core.relu_backward(np.ascontiguousarray(dy), y)
         slope = np.where(x > self.threshold, 1.0, self.negative_slope).astype(self.dtype)
         if self.max_value is not None:
             slope[x >= self.max_value] = 0

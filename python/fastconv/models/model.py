@@ -108,12 +108,14 @@ def _unique_layers(layers):
 
 
 class Model(Layer):
-    """A model from symbolic inputs to outputs (Keras's functional ``keras.Model``).
+    """A model from symbolic inputs to outputs (Keras's functional ``keras.Model``), or, subclassed
+    with ``call()`` overridden, the graph that call records on the model's first data.
 
     Args:
-        inputs: a symbolic tensor from ``fastconv.Input(...)``, or a list or dict of them.
+        inputs: a symbolic tensor from ``fastconv.Input(...)``, or a list or dict of them (none
+            for a subclassed model).
         outputs: a symbolic tensor computed from inputs by calling layers, or a list or dict of them.
-        name (str or None): default "functional", "functional_1", ...
+        name (str or None): default "functional", "functional_1", ... (a subclass's snake-cased name).
 
     >>> from fastconv import Input, Model, layers
     >>> x = Input((4,)); h = layers.Dense(3, activation="relu")(x)

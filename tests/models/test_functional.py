@@ -311,6 +311,17 @@ def test_multi_io_data_errors():
         model.predict([np.zeros((4, 6, 6, 3)), x[1]])
 
 
+def test_layer_names_must_be_unique_and_edge_graphs_work():
+    a = Input((3,), name="a")
+    with pytest.raises(ValueError, match=r"\['twin'\] are used more than once"):
+        Model(a, layers.Dense(2, name="twin")(layers.Dense(3, name="twin")(a)))
+    identity = Model(a, a)                       # an output that is the input itself
+    np.testing.assert_array_equal(identity.predict(np.ones((2, 3))), np.ones((2, 3)))
+    b = Input((3,), name="b")
+    unused = Model([a, b], layers.Dense(1)(a))   # an input no output needs: accepted, as in Keras
+    assert unused.predict([np.ones((2, 3)), np.zeros((2, 3))]).shape == (2, 1)
+
+
 def test_executor_refuses_inputs_that_are_not_inputs():
     a = Input((3,))
     h = layers.Dense(2)(a)

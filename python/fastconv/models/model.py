@@ -194,7 +194,13 @@ class Model(Layer):
         self._executor = None
 
     def _set_graph(self, inputs, outputs):
-        self._executor = Executor(inputs, outputs)
+        executor = Executor(inputs, outputs)
+        names = [layer.name for layer in executor.keras_order()]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"the layer names {repeated} are used more than once in model {self.name!r}: names "
+                             "must be unique within a model (as in Keras)")
+        self._executor = executor
         self._inputs, self._outputs = list(inputs), list(outputs)
         self.dtype = np.dtype(inputs[0].dtype)
         self.built = True

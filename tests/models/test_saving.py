@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from fastconv import layers, models, optimizers, regularizers
+from fastconv import layers, optimizers, regularizers
 from fastconv._random import set_random_seed
 from fastconv.models import Sequential, load_model
 

@@ -27,7 +27,7 @@ from fastconv.layers.core import Input, InputLayer
 from fastconv.layers.symbolic import SymbolicTensor, flatten
 from fastconv.models._data import as_arrays, check_array
 from fastconv.models._interrupt import InterruptGuard
-from fastconv.training.executor import Executor
+from fastconv.training.executor import Executor, unique
 
 __all__ = ["Model"]
 
@@ -86,25 +86,6 @@ def _assigned_layers(model):
             yield value
         elif isinstance(value, (list, tuple)):
             yield from (v for v in value if isinstance(v, Layer))
-
-
-def _unique_layers_weights(layers):
-    seen, out = set(), []
-    for layer in layers:
-        for w in layer.weights:
-            if id(w) not in seen:
-                seen.add(id(w))
-                out.append(w)
-    return out
-
-
-def _unique_layers(layers):
-    seen, out = set(), []
-    for layer in layers:
-        if id(layer) not in seen:
-            seen.add(id(layer))
-            out.append(layer)
-    return out
 
 
 class Model(Layer):
@@ -243,7 +224,7 @@ class Model(Layer):
         other layer call() used."""
         if type(self).call is Model.call:
             return self._executor.keras_order()
-        tracked = _unique_layers(_assigned_layers(self))
+        tracked = unique(_assigned_layers(self))
         if self._executor is None:
             return tracked
         seen = {id(layer) for layer in tracked}
@@ -308,25 +289,11 @@ class Model(Layer):
 
     @property
     def weights(self):
-        seen, out = set(), []
-        for layer in self.layers:
-            for w in layer.weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+        return unique(w for layer in self.layers for w in layer.weights)
 
     @property
     def trainable_weights(self):
-        if not self.trainable:
-            return []
-        seen, out = set(), []
-        for layer in self.layers:
-            for w in layer.trainable_weights:
-                if id(w) not in seen:
-                    seen.add(id(w))
-                    out.append(w)
-        return out
+        return unique(w for layer in self.layers for w in layer.trainable_weights) if self.trainable else []
 
     @property
     def non_trainable_weights(self):
@@ -771,7 +738,7 @@ class Model(Layer):
             raise ValueError(f"model {self.name!r} has not been built yet: call it on data, or build(input_shape), "
                              "first (its graph comes from call())")
         self._summary(self._summary_rows(), ("Layer (type)", "Output Shape", "Param #", "Connected to"),
-                      line_length, print_fn)
+                      self.dtype.itemsize, line_length, print_fn)
 
     def _summary_rows(self):
         rows = []
@@ -786,13 +753,13 @@ class Model(Layer):
             rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}", connected))
         return rows
 
-    def _summary(self, rows, headers, line_length, print_fn):
+    def _summary(self, rows, headers, itemsize, line_length, print_fn):
+        """The summary table of rows under headers, then the parameter totals (itemsize bytes each)."""
         widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) + 4 for i in range(len(headers))]
         width = max(sum(widths) + 1, line_length or 0)
         line = lambda cells: (" " + "".join(c.ljust(w) for c, w in zip(cells, widths))).rstrip()
         trainable = sum(w.value.size for w in self.trainable_weights)
         total = self.count_params()
-        itemsize = self.dtype.itemsize
         text = [f'Model: "{self.name}"', "_" * width, line(headers), "=" * width]
         text += [line(r) for r in rows]
         text += ["=" * width,
@@ -827,7 +794,7 @@ class Model(Layer):
     def _file_weights(self):
         """The weights in a file's order: the graph's layers in Keras's order (for a subclassed
         model, its traced graph's, as the functional model load_model rebuilds from it)."""
-        return _unique_layers_weights(self._executor.keras_order())
+        return unique(w for layer in self._executor.keras_order() for w in layer.weights)
 
     def _set_file_weights(self, arrays):
         mine = self._file_weights()

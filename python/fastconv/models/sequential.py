@@ -4,18 +4,15 @@ holding a JSON config, the weights and the optimizer state (never pickle), writt
 """
 
 import numbers
-import os
 
 import numpy as np
 
-from fastconv import layers as layers_module, losses, metrics as metrics_module, optimizers
-from fastconv import _model_file
-from fastconv._model_file import FORMAT, FORMAT_VERSION
+from fastconv import _model_file, layers as layers_module
 from fastconv.layers.base import Layer, unique_name
 from fastconv.layers.core import InputLayer
 from fastconv.layers.symbolic import SymbolicTensor, call_layer
 from fastconv.models._data import check_array
-from fastconv.models.model import Model, check_int, format_bytes
+from fastconv.models.model import Model
 
 __all__ = ["Sequential"]
 
@@ -212,21 +209,8 @@ class Sequential(Model):
             raise ValueError(f"model {self.name!r} has not been built yet: give the first layer input_shape= "
                              "(or add layers.Input(shape)), or call build(input_shape), fit() or predict() first")
         rows = [(f"{l.name} ({type(l).__name__})", str(l.output_shape), f"{l.count_params():,}") for l in self._layers]
-        headers = ("Layer (type)", "Output Shape", "Param #")
-        widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) + 4 for i in range(3)]
-        width = max(sum(widths) + 1, line_length or 0)
-        line = lambda cells: (" " + "".join(c.ljust(w) for c, w in zip(cells, widths))).rstrip()
-        trainable = sum(w.value.size for w in self.trainable_weights)
-        total = self.count_params()
-        itemsize = self._layers[0].dtype.itemsize
-        text = [f'Model: "{self.name}"', "_" * width, line(headers), "=" * width]
-        text += [line(r) for r in rows]
-        text += ["=" * width,
-                 f"Total params: {total:,} ({format_bytes(total * itemsize)})",
-                 f"Trainable params: {trainable:,} ({format_bytes(trainable * itemsize)})",
-                 f"Non-trainable params: {total - trainable:,} ({format_bytes((total - trainable) * itemsize)})",
-                 "_" * width]
-        (print_fn or print)("\n".join(text))
+        self._summary(rows, ("Layer (type)", "Output Shape", "Param #"), self._layers[0].dtype.itemsize, line_length,
+                      print_fn)
 
     # ----- config and saving
     def get_config(self):

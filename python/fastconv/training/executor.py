@@ -13,7 +13,7 @@ import numpy as np
 from fastconv.layers.symbolic import SymbolicTensor
 from fastconv.training import fusion
 
-__all__ = ["Executor", "GraphError"]
+__all__ = ["Executor", "GraphError", "unique"]
 
 
 class GraphError(ValueError):
@@ -78,7 +78,7 @@ class Executor:
                 readers.setdefault(slot[id(t)], []).append(node)
         self.nodes = nodes
         self.steps = fusion.make_steps(nodes, slot, readers, set(self.output_slots) if fuse else None, fuse)
-        self.layers = _unique(layer for step in self.steps for layer in step.layers)
+        self.layers = unique(layer for step in self.steps for layer in step.layers)
         calls = {}
         for step in self.steps:
             for layer in step.layers:
@@ -160,7 +160,7 @@ class Executor:
         self._read = {s for step in self.steps for s in step.inputs}
         self._backward_order = [step for step in reversed(self.steps) if step.runs_backward]
         # Keras's order (model.layers): the order optimizer state is saved and restored in
-        self.trainable_weights = _unique(w for layer in self._keras_order for w in layer.trainable_weights)
+        self.trainable_weights = unique(w for layer in self._keras_order for w in layer.trainable_weights)
 
     def backward(self, output_grads, from_logits=(), regularize=True, record=None):
         """Gradients of the inputs (None where no input needs one) from output_grads (one per output,
@@ -253,7 +253,8 @@ def keras_layer_order(inputs, outputs):
     return sorted(layers.values(), key=lambda layer: (-layer_depth[id(layer)], first_met[id(layer)]))
 
 
-def _unique(items):
+def unique(items):
+    """items without repeats (by identity), in first-seen order."""
     seen, out = set(), []
     for item in items:
         if id(item) not in seen:

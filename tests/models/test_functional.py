@@ -164,6 +164,26 @@ def test_sequential_takes_an_input_tensor_and_a_model_as_a_layer():
     np.testing.assert_allclose(outer.predict(np.ones((2, 4))), inner.predict(np.ones((2, 4))))
 
 
+def test_feature_extractor_from_layer_outputs_as_in_keras():
+    """Model(model.input, model.layers[-2].output): the Keras idiom, on Sequential and graph models."""
+    from fastconv import Sequential
+    seq = Sequential([layers.Input((4,)), layers.Dense(6, activation="relu"), layers.Dense(2)])
+    features = Model(seq.input, seq.layers[-2].output)
+    x = np.random.default_rng(0).random((3, 4)).astype(np.float32)
+    np.testing.assert_allclose(features.predict(x), seq.layers[0](x), rtol=1e-6)
+    seq.pop()
+    seq.add(layers.Dense(3))                       # a rebuilt chain replaces its calls on the layers
+    assert seq.predict(x).shape == (3, 3) and seq.layers[0].output.shape == (None, 6)
+    inp = Input((4,))
+    shared = layers.Dense(2)
+    model = Model(inp, layers.add([shared(inp), shared(inp)]))
+    assert model.input is inp and model.output.shape == (None, 2)
+    with pytest.raises(AttributeError, match="called 2 times, so it has no single output"):
+        shared.output
+    with pytest.raises(AttributeError, match="has not been called"):
+        layers.Dense(2).output
+
+
 def test_layers_weights_and_get_layer_follow_keras_order():
     model = graph_model("float32")
     names = [layer.name for layer in model.layers]

@@ -215,6 +215,28 @@ class Layer:
             return symbolic.call_layer(self, x)
         return self.forward(x, training=training)
 
+    def _only_node(self, what):
+        if not self._nodes:
+            raise AttributeError(f"layer {self.name!r} has no {what}: it has not been called on a symbolic tensor "
+                                 "(fastconv.Input(...)) or in a built model")
+        if len(self._nodes) > 1:
+            raise AttributeError(f"layer {self.name!r} has been called {len(self._nodes)} times, so it has no single "
+                                 f"{what}; use the tensors its calls returned")
+        return self._nodes[0]
+
+    @property
+    def input(self):
+        """The symbolic tensor(s) of the layer's one call (Keras's ``layer.input``)."""
+        node = self._only_node("input")
+        return node.inputs[0] if node.single_input else list(node.inputs)
+
+    @property
+    def output(self):
+        """The symbolic tensor of the layer's one call, e.g. to build a feature extractor:
+        ``Model(model.input, model.layers[-2].output)``."""
+        outputs = self._only_node("output").outputs
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
     def accepts_input_shape(self, shape):
         """Whether the built layer can run on inputs of shape (batch axis first): the same shape
         after the batch axis, None matching anything."""

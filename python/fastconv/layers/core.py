@@ -60,6 +60,10 @@ class InputLayer(Layer):
         """The symbolic tensor this input stands for (what ``Input(...)`` returns)."""
         return self._nodes[0].outputs[0]
 
+    @property
+    def input(self):
+        return self.output
+
     def forward(self, x, training=False):
         return self._check_input(x)
 

@@ -38,12 +38,6 @@ def _structure_config(structure):
     return {"kind": kind, "keys": keys}
 
 
-def _ref(tensor, model_nodes):
-    node = tensor.node
-    calls = [n for n in node.layer._nodes if id(n) in model_nodes or not n.inputs]
-    return [node.layer.name, calls.index(node), tensor.index]
-
-
 def serialize_layer(layer):
     """{"class_name", "config"} of a layer, or of a model used as a layer."""
     from fastconv.models.model import Model
@@ -56,17 +50,17 @@ def serialize_layer(layer):
 
 
 def graph_config(model):
-    nodes = {id(node) for node in model._executor.nodes}
+    executor = model._executor
     entries = []
-    for layer in model._executor.keras_order():    # a subclassed model's too: its graph, inputs included
-        calls = [node for node in layer._nodes if id(node) in nodes]
+    for layer in executor.keras_order():    # a subclassed model's too: its graph, inputs included
         entry = serialize_layer(layer)
         entry["name"] = layer.name
-        entry["calls"] = [{"inputs": [_ref(t, nodes) for t in node.inputs], "single": node.single_input}
-                          for node in calls]
+        entry["calls"] = [{"inputs": [executor.reference(t) for t in node.inputs], "single": node.single_input}
+                          for node in executor.calls_of(layer) if node.inputs]
         entries.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": entries,
-            "inputs": [_ref(t, nodes) for t in model._inputs], "outputs": [_ref(t, nodes) for t in model._outputs],
+            "inputs": [executor.reference(t) for t in model._inputs],
+            "outputs": [executor.reference(t) for t in model._outputs],
             "input_structure": _structure_config(model._input_structure),
             "output_structure": _structure_config(model._output_structure)}
 

@@ -198,6 +198,16 @@ class Model(Layer):
         return list(self._outputs)
 
     @property
+    def input(self):
+        """The model's input tensor, or the list of them (Keras's ``model.input``)."""
+        return self._inputs[0] if len(self._inputs) == 1 else list(self._inputs)
+
+    @property
+    def output(self):
+        """The model's output tensor, or the list of them (Keras's ``model.output``)."""
+        return self._outputs[0] if len(self._outputs) == 1 else list(self._outputs)
+
+    @property
     def input_names(self):
         return [t.node.layer.name for t in self._inputs]
 
@@ -741,16 +751,14 @@ class Model(Layer):
                       self.dtype.itemsize, line_length, print_fn)
 
     def _summary_rows(self):
-        rows = []
-        inside = {id(node) for node in self._executor.nodes}
+        executor, rows = self._executor, []
         for layer in self.layers:
-            nodes = [node for node in layer._nodes if id(node) in inside or not node.inputs]
+            nodes = executor.calls_of(layer)
             shapes = [t.shape for node in nodes for t in node.outputs]
             shape = str(shapes[0]) if len(shapes) == 1 else str(shapes)
-            connected = ", ".join(f"{t.name}[0][0]" if not t.node.inputs else
-                                  f"{t.node.layer.name}[{t.node.layer._nodes.index(t.node)}][{t.index}]"
-                                  for node in nodes for t in node.inputs) or "-"
-            rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}", connected))
+            connected = ", ".join("{}[{}][{}]".format(*executor.reference(t)) for node in nodes for t in node.inputs)
+            rows.append((f"{layer.name} ({type(layer).__name__})", shape, f"{layer.count_params():,}",
+                         connected or "-"))
         return rows
 
     def _summary(self, rows, headers, itemsize, line_length, print_fn):

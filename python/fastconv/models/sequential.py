@@ -35,6 +35,7 @@ class Sequential(Model):
         self._input_layer = None
         self._input_structure = self._output_structure = ("single", None)
         self._graph_key = None
+        self._chain_nodes = []
         for layer in layers or ():
             self.add(layer)
 
@@ -96,14 +97,43 @@ class Sequential(Model):
         """Computed from the layers: Layer.__init__'s assignment is ignored."""
 
     def _ensure_graph(self):
-        """The chain graph over the layers as they are now (rebuilt after add or pop)."""
+        """The chain graph over the layers as they are now (rebuilt after add or pop): each layer
+        called once on the last one's output, so that ``layer.output`` works as in Keras; the
+        calls of an earlier chain are taken off the layers first."""
         key = (id(self._input_layer), tuple(id(layer) for layer in self._layers))
         if self._graph_key != key:
+            for node in self._chain_nodes:
+                if node in node.layer._nodes:
+                    node.layer._nodes.remove(node)
             tensor = self._input_layer.output
             for layer in self._layers:
-                tensor = call_layer(layer, tensor, register=False)
+                tensor = call_layer(layer, tensor)
+            self._chain_nodes = [layer._nodes[-1] for layer in self._layers]
             self._set_graph([self._input_layer.output], [tensor])
             self._graph_key = key
+
+    def _built_graph(self):
+        if not self.built:
+            raise AttributeError(f"model {self.name!r} has no input yet: start it with an Input (or input_shape=), "
+                                 "or build it")
+        self._ensure_graph()
+        return self
+
+    @property
+    def inputs(self):
+        return Model.inputs.fget(self._built_graph())
+
+    @property
+    def outputs(self):
+        return Model.outputs.fget(self._built_graph())
+
+    @property
+    def input(self):
+        return Model.input.fget(self._built_graph())
+
+    @property
+    def output(self):
+        return Model.output.fget(self._built_graph())
 
     def _check_inputs(self, x, fn):
         if isinstance(x, (list, tuple)) and len(x) == 1 and isinstance(x[0], np.ndarray):

@@ -77,6 +77,10 @@ class Executor:
             for t in node.inputs:
                 readers.setdefault(slot[id(t)], []).append(node)
         self.nodes = nodes
+        # each layer's calls in this graph, inputs' included, in order: "[layer][call][output]" names a tensor
+        self._calls = {}
+        for node in [t.node for t in self.inputs] + nodes:
+            self._calls.setdefault(id(node.layer), []).append(node)
         self.steps = fusion.make_steps(nodes, slot, readers, set(self.output_slots) if fuse else None, fuse)
         self.layers = unique(layer for step in self.steps for layer in step.layers)
         calls = {}
@@ -91,6 +95,14 @@ class Executor:
         self._run = None
         self.inputs_need_grad = False
         self.prepare_backward()
+
+    def calls_of(self, layer):
+        """The layer's calls (Nodes) in this graph, in order."""
+        return list(self._calls.get(id(layer), ()))
+
+    def reference(self, tensor):
+        """``[layer name, call index, output index]`` of a tensor of this graph."""
+        return [tensor.node.layer.name, self._calls[id(tensor.node.layer)].index(tensor.node), tensor.index]
 
     def keras_order(self):
         """The layers, InputLayers included, in Keras's ``model.layers`` order."""

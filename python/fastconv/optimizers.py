@@ -86,7 +86,8 @@ class Optimizer:
             self.build(weights)
         elif [w.value.shape for w in weights] != self._shapes:
             raise ValueError(f"{type(self).__name__} was built for weights of shapes {self._shapes}, got "
-                             f"{[w.value.shape for w in weights]}")
+                             f"{[w.value.shape for w in weights]}: after changing a layer's trainable flag, call "
+                             "compile() again (as in Keras)")
         for w in weights:
             if w.grad is None:
                 raise RuntimeError(f"no gradient for {w.name}: run backward before the optimizer step")

@@ -184,6 +184,25 @@ def test_feature_extractor_from_layer_outputs_as_in_keras():
         layers.Dense(2).output
 
 
+def test_freezing_a_nested_model_between_fits_is_seen():
+    inner_in = Input((3,))
+    inner = Model(inner_in, layers.Dense(3, activation="relu")(inner_in))
+    inp = Input((3,))
+    model = Model(inp, layers.Dense(1)(inner(inp)))
+    model.compile("sgd", "mse")
+    x, y = np.ones((4, 3), np.float32), np.ones((4, 1), np.float32)
+    model.fit(x, y, verbose=0)
+    frozen = inner.get_weights()
+    inner.trainable = False
+    with pytest.raises(ValueError, match=r"call compile\(\) again"):
+        model.fit(x, y, verbose=0)
+    model.compile("sgd", "mse")
+    model.fit(x, y, verbose=0)
+    for a, b in zip(inner.get_weights(), frozen):
+        np.testing.assert_array_equal(a, b)
+    assert len(model.trainable_weights) == 2
+
+
 def test_layers_weights_and_get_layer_follow_keras_order():
     model = graph_model("float32")
     names = [layer.name for layer in model.layers]

@@ -167,6 +167,9 @@ class Executor:
             step.need_input_grad = any(needs_grad[s] for s in step.inputs)
             step.has_trainable = any(layer.trainable_weights for layer in step.layers)
             step.runs_backward = step.need_input_grad or step.has_trainable
+            inner = getattr(step.layers[0], "_executor", None)      # a model called as a layer
+            if inner is not None:
+                inner.prepare_backward(inputs_need_grad=step.need_input_grad)
             for s in step.outputs:
                 needs_grad[s] = step.runs_backward
         self._read = {s for step in self.steps for s in step.inputs}

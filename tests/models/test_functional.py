@@ -368,3 +368,29 @@ def test_executor_refuses_inputs_that_are_not_inputs():
         Executor([h], [layers.Dense(1)(h)])
     with pytest.raises(GraphError, match="appears twice"):
         Executor([a, a], [h])
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda a, m: Model(a, layers.Dense(2)(a), name=5), TypeError, r"name must be a non-empty str"),
+    (lambda a, m: Model(a, layers.Dense(2)(a), colour="red"), TypeError, r"unexpected keyword argument\(s\): colour"),
+    (lambda a, m: layers.Concatenate(axis="last"), TypeError, r"axis must be an int, got 'last'"),
+    (lambda a, m: layers.Concatenate(axis=0)([a, a]), ValueError, r"axis 0 is not an axis after the batch axis"),
+    (lambda a, m: layers.Add()([np.ones((2, 3)), np.ones((2, 4))]), ValueError, r"needs inputs of one shape"),
+    (lambda a, m: layers.Add()(np.ones((2, 3))), TypeError, r"takes a list of arrays"),
+    (lambda a, m: m.compile("sgd", "mse", loss_weights=["x"]), ValueError, r"loss_weights must be finite numbers"),
+    (lambda a, m: m.compile("sgd", "mse", metrics={"nope": ["accuracy"]}), ValueError, r"metrics names \['nope'\]"),
+    (lambda a, m: m.compile("sgd", "mse", metrics="accuracy"), TypeError, r"metrics must be a list"),
+    (lambda a, m: m.get_layer(index=9), ValueError, r"index must be an int in \[0, 2\)"),
+    (lambda a, m: m.get_layer("nope"), ValueError, r"no layer named 'nope'"),
+    (lambda a, m: m.set_weights([np.zeros((3, 3))]), ValueError, r"has 2 weight arrays, got 1"),
+    (lambda a, m: m.set_weights([np.zeros((3, 3)), np.zeros(2)]), ValueError, r"has shape \(3, 2\), got an array of "
+                                                                               r"shape \(3, 3\)"),
+    (lambda a, m: m.fit(np.ones((4, 3)), np.ones((4, 2))), RuntimeError, r"with a loss before fit\(\)"),
+    (lambda a, m: m.predict(None), ValueError, r"predict\(\) needs inputs x"),
+    (lambda a, m: m.predict(np.ones((4, 5))), ValueError, r"expects inputs of shape \(None, 3\), got \(4, 5\)"),
+], ids=lambda v: None)
+def test_bad_inputs_of_the_graph_api(call, error, match):
+    a = Input((3,))
+    model = Model(a, layers.Dense(2)(a))
+    with pytest.raises(error, match=match):
+        call(a, model)

@@ -34,7 +34,8 @@ def check_targets(loss, y, output_shape, fn):
         if labels.size and (labels.min() < 0 or labels.max() >= classes):
             raise ValueError(f"{fn}: labels must be in [0, {classes}) for a model with {classes} outputs, got values "
                              f"in [{labels.min()}, {labels.max()}]")
-    elif y.shape[1:] != tuple(output_shape[1:]):
+    elif y.shape[1:] != tuple(output_shape[1:]) and y.shape[1:] + (1,) != tuple(output_shape[1:]):
+        # (N,) targets for a (N, 1) output are taken as (N, 1), as Keras does
         raise ValueError(f"{fn}: y has shape {y.shape} but the model's output is {tuple(output_shape)} "
                          f"(loss {loss.name}); integer labels need sparse_categorical_crossentropy, or "
                          "fastconv.utils.to_categorical")

@@ -4,20 +4,22 @@
 [1e-7, 1 - 1e-7] as Keras does; with ``from_logits=True`` they use a stable log-softmax (logits of
 ±1e4 give finite values). Sequential fuses a final softmax with either into the gradient
 ``(p - y) / N`` w.r.t. the logits, and then takes the loss value from the logits too (as Keras
-on TensorFlow does), so a saturated softmax still gives a finite, unclipped loss. Not sample
-weights or class weights.
+on TensorFlow does), so a saturated softmax still gives a finite, unclipped loss.
+``BinaryCrossentropy`` / ``BinaryFocalCrossentropy`` do the same with a final sigmoid
+(fastconv._binary_losses). Not sample weights or class weights.
 """
 
 import numbers
 
 import numpy as np
 
-from fastconv import _core
+from fastconv import _binary_losses, _core
 from fastconv._args import FLOAT_DTYPES
 
 __all__ = ["Loss", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "MeanSquaredError",
-           "categorical_crossentropy", "sparse_categorical_crossentropy", "mean_squared_error", "mse", "get",
-           "serialize", "EPSILON"]
+           "BinaryCrossentropy", "BinaryFocalCrossentropy", "categorical_crossentropy",
+           "sparse_categorical_crossentropy", "mean_squared_error", "mse", "binary_crossentropy",
+           "binary_focal_crossentropy", "get", "serialize", "EPSILON"]
 
 EPSILON = 1e-7      # keras.config.epsilon()
 REDUCTIONS = ("sum_over_batch_size", "sum", "none")
@@ -165,8 +167,12 @@ class Loss:
         name (str or None).
     """
 
-    fuses_with_softmax = False
+    fuses_with = None      # "softmax" or "sigmoid": a model's final activation it can take the logits of
     sparse_labels = False  # targets are integer class labels rather than arrays shaped like y_pred
+
+    @property
+    def fuses_with_softmax(self):
+        return self.fuses_with == "softmax"
 
     def __init__(self, reduction="sum_over_batch_size", name=None):
         if reduction not in REDUCTIONS:
@@ -195,6 +201,12 @@ class Loss:
     def softmax_value_and_gradient(self, y_true, logits):
         """For a final softmax fused with this loss: (loss, dloss/dlogits), computed from the logits."""
         raise NotImplementedError(f"{type(self).__name__} does not fuse with softmax")
+
+    def fused_value_and_gradient(self, y_true, logits):
+        """(loss, dloss/dlogits) for the final activation named by fuses_with, from its logits."""
+        if self.fuses_with == "softmax":
+            return self.softmax_value_and_gradient(y_true, logits)
+        raise NotImplementedError(f"{type(self).__name__} does not fuse with an activation")
 
     def get_config(self):
         return {"reduction": self.reduction, "name": self.name}
@@ -234,7 +246,7 @@ class CategoricalCrossentropy(Loss):
         if not isinstance(label_smoothing, numbers.Real) or not 0 <= label_smoothing <= 1:
             raise ValueError(f"label_smoothing must be a float in [0, 1], got {label_smoothing!r}")
         self.label_smoothing = float(label_smoothing)
-        self.fuses_with_softmax = not self.from_logits
+        self.fuses_with = None if self.from_logits else "softmax"
 
     def _per_sample(self, y_true, y_pred):
         return _categorical(y_true, y_pred, self.from_logits, self.label_smoothing)
@@ -258,7 +270,7 @@ class SparseCategoricalCrossentropy(Loss):
     def __init__(self, from_logits=False, reduction="sum_over_batch_size", name="sparse_categorical_crossentropy"):
         super().__init__(reduction, name)
         self.from_logits = _check_bool(from_logits, "from_logits")
-        self.fuses_with_softmax = not self.from_logits
+        self.fuses_with = None if self.from_logits else "softmax"
 
     def _per_sample(self, y_true, y_pred):
         return _sparse(y_true, y_pred, self.from_logits)
@@ -280,12 +292,106 @@ class MeanSquaredError(Loss):
         return _mse(y_true, y_pred)
 
 
+def _fraction(value, name):
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a float in [0, 1], got {value!r}")
+    return float(value)
+
+
+class BinaryCrossentropy(Loss):
+    """Cross-entropy for 0/1 targets, one per output unit (a one-unit sigmoid output, or multi-label).
+
+    Args:
+        from_logits (bool): y_pred are logits (default False: probabilities, clipped to [1e-7, 1 - 1e-7]).
+        label_smoothing (float): in [0, 1]; targets move towards 0.5. reduction, name: as Loss.
+
+    A model's final sigmoid is fused with it (the gradient ``(sigmoid(z) - y) / units`` w.r.t. the
+    logits, the value from the logits), as Keras on TensorFlow computes it.
+
+    >>> round(BinaryCrossentropy()(np.array([[1.0], [0.0]]), np.array([[0.9], [0.2]])), 4)
+    0.1643
+    """
+
+    fuses_with = "sigmoid"
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, reduction="sum_over_batch_size",
+                 name="binary_crossentropy"):
+        super().__init__(reduction, name)
+        self.from_logits = _check_bool(from_logits, "from_logits")
+        self.label_smoothing = _fraction(label_smoothing, "label_smoothing")
+        self.fuses_with = None if self.from_logits else "sigmoid"
+
+    def _per_sample(self, y_true, y_pred):
+        return _binary_losses.binary(y_true, y_pred, self.from_logits, self.label_smoothing)
+
+    def fused_value_and_gradient(self, y_true, logits):
+        return self._reduce(*_binary_losses.binary(y_true, logits, True, self.label_smoothing))
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, "label_smoothing": self.label_smoothing}
+
+
+class BinaryFocalCrossentropy(Loss):
+    """Binary cross-entropy with each term scaled by ``(1 - p_t)**gamma``, so confident correct
+    predictions count less (Lin et al., 2017; Keras's ``BinaryFocalCrossentropy``).
+
+    Args:
+        apply_class_balancing (bool): also weight positives by ``alpha``, negatives by ``1 - alpha``.
+        alpha (float): in [0, 1]. gamma (float): >= 0 (0 is plain binary cross-entropy).
+        from_logits, label_smoothing, reduction, name: as BinaryCrossentropy.
+    """
+
+    def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
+                 reduction="sum_over_batch_size", name="binary_focal_crossentropy"):
+        super().__init__(reduction, name)
+        self.apply_class_balancing = _check_bool(apply_class_balancing, "apply_class_balancing")
+        self.alpha = _fraction(alpha, "alpha")
+        if not isinstance(gamma, numbers.Real) or isinstance(gamma, bool) or not 0 <= gamma < float("inf"):
+            raise ValueError(f"gamma must be a finite float >= 0, got {gamma!r}")
+        self.gamma = float(gamma)
+        self.from_logits = _check_bool(from_logits, "from_logits")
+        self.label_smoothing = _fraction(label_smoothing, "label_smoothing")
+        self.fuses_with = None if self.from_logits else "sigmoid"
+
+    def _options(self):
+        return dict(gamma=self.gamma, alpha=self.alpha, apply_class_balancing=self.apply_class_balancing,
+                    label_smoothing=self.label_smoothing)
+
+    def _per_sample(self, y_true, y_pred):
+        return _binary_losses.focal(y_true, y_pred, self.from_logits, **self._options())
+
+    def fused_value_and_gradient(self, y_true, logits):
+        return self._reduce(*_binary_losses.focal(y_true, logits, True, **self._options()))
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits, **self._options()}
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
+    """Per-sample binary cross-entropy, the mean over the last axis.
+
+    >>> binary_crossentropy(np.array([[1.0, 0.0]]), np.array([[0.5, 0.5]])).round(4)
+    array([0.6931])
+    """
+    return _binary_losses.binary(y_true, y_pred, from_logits, _fraction(label_smoothing, "label_smoothing"))[0]
+
+
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False,
+                              label_smoothing=0.0):
+    """Per-sample binary focal cross-entropy, the mean over the last axis."""
+    return BinaryFocalCrossentropy(apply_class_balancing, alpha, gamma, from_logits, label_smoothing,
+                                   reduction="none")(y_true, y_pred)
+
+
 _BY_NAME = {"categorical_crossentropy": CategoricalCrossentropy,
             "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-            "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError}
-_CLASSES = {cls.__name__: cls for cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError)}
+            "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+            "binary_crossentropy": BinaryCrossentropy, "binary_focal_crossentropy": BinaryFocalCrossentropy}
+_CLASSES = {cls.__name__: cls for cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError,
+                                          BinaryCrossentropy, BinaryFocalCrossentropy)}
 _FUNCTIONS = {categorical_crossentropy: CategoricalCrossentropy,
-              sparse_categorical_crossentropy: SparseCategoricalCrossentropy, mean_squared_error: MeanSquaredError}
+              sparse_categorical_crossentropy: SparseCategoricalCrossentropy, mean_squared_error: MeanSquaredError,
+              binary_crossentropy: BinaryCrossentropy, binary_focal_crossentropy: BinaryFocalCrossentropy}
 
 
 def get(identifier):

@@ -273,7 +273,7 @@ class Layer:
         return dy.astype(self.dtype, copy=False)
 
     # ----- softmax + cross-entropy fusion (see Sequential.fit)
-    output_activation = "linear"   # a layer ending in softmax says so, and offers backward_from_logits
+    output_activation = "linear"   # a layer ending in softmax or sigmoid says so, and offers backward_from_logits
 
     def backward_from_logits(self, dz):
         raise NotImplementedError(f"{type(self).__name__} has no softmax output")
@@ -348,11 +348,13 @@ class ActivationOutput:
             return z, None
         if self.activation == "softmax":
             return _core.softmax(z), z      # z is the engine's output: C-contiguous, float32 or float64
+        if self.activation == "sigmoid":    # kept for a fused sigmoid + binary cross-entropy
+            return activations.forward(self.activation, z), z
         return activations.forward(self.activation, z), None
 
     @property
     def logits(self):
-        """The last forward's pre-softmax output (None unless activation is softmax)."""
+        """The last forward's output before a softmax or sigmoid (None for other activations)."""
         return None if self._cache is None else self._cache[-1]
 
     def backward(self, dy):
@@ -375,7 +377,8 @@ class ActivationOutput:
         return self._backward_linear(self._check_dy(dz, self._cached()[1].shape), None)
 
     def backward_from_logits(self, dz):
-        """Backward from the gradient w.r.t. the pre-softmax output (fused softmax + cross-entropy)."""
-        if self.activation != "softmax":
-            raise RuntimeError(f"layer {self.name!r} has activation {self.activation!r}, not softmax")
+        """Backward from the gradient w.r.t. the output before a softmax or sigmoid (fused with a
+        cross-entropy)."""
+        if self.activation not in ("softmax", "sigmoid"):
+            raise RuntimeError(f"layer {self.name!r} has activation {self.activation!r}, not softmax or sigmoid")
         return self._backward_linear(self._check_dy(dz, self._cached()[1].shape), None)

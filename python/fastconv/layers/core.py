@@ -258,7 +258,7 @@ class Activation(Layer):
     def forward(self, x, training=False):
         x = self._check_input(x)
         y = activations.forward(self.activation, x)
-        self._cache = (y, x if self.activation == "softmax" else None)
+        self._cache = (y, x if self.activation in ("softmax", "sigmoid") else None)
         return y
 
     @property
@@ -270,8 +270,8 @@ class Activation(Layer):
         return activations.backward(self.activation, self._check_dy(dy, y.shape), y)
 
     def backward_from_logits(self, dz):
-        if self.activation != "softmax":
-            raise RuntimeError(f"layer {self.name!r} has activation {self.activation!r}, not softmax")
+        if self.activation not in ("softmax", "sigmoid"):
+            raise RuntimeError(f"layer {self.name!r} has activation {self.activation!r}, not softmax or sigmoid")
         return self._check_dy(dz, self._cached()[0].shape)
 
     def get_config(self):

@@ -441,11 +441,11 @@ class Model(Layer):
 
     # ----- one step
     def _fused_outputs(self):
-        """For each output: the softmax layer whose logits its loss starts from, or None."""
+        """For each output: the softmax or sigmoid layer whose logits its loss starts from, or None."""
         fused = []
         for k, loss in enumerate(self._losses):
-            fusable = loss is not None and loss.fuses_with_softmax and loss.reduction != "none"
-            fused.append(self._executor.softmax_output(k) if fusable else None)
+            fusable = loss is not None and loss.fuses_with is not None and loss.reduction != "none"
+            fused.append(self._executor.fusable_output(k, loss.fuses_with) if fusable else None)
         return fused
 
     def _losses_and_grads(self, ys, outs, fused):
@@ -458,7 +458,7 @@ class Model(Layer):
                 grads.append(None)
                 continue
             if fused[k] is not None:
-                value, grad = loss.softmax_value_and_gradient(ys[k], self._executor.logits(k))
+                value, grad = loss.fused_value_and_gradient(ys[k], self._executor.logits(k))
                 from_logits.append(k)
             else:
                 value, grad = loss.value_and_gradient(ys[k], outs[k])
@@ -575,6 +575,7 @@ class Model(Layer):
             if not isinstance(cb, callbacks_module.Callback):
                 raise TypeError(f"callbacks must be fastconv.callbacks.Callback instances, got {cb!r}")
         self._check_data(xs, ys, "")
+        self._warn_logits_of_an_activation()
         if xs_val is not None:
             self._check_data(xs_val, ys_val, "validation ")
         for k, array in enumerate(xs):
@@ -652,6 +653,17 @@ class Model(Layer):
                       "completed epoch(s)", file=sys.stderr)
             cbs.on_train_end(dict(logs))
         return history
+
+    def _warn_logits_of_an_activation(self):
+        """Keras's warning for from_logits=True on an output a softmax or sigmoid made."""
+        for k, loss in enumerate(self._losses):
+            if loss is None or not getattr(loss, "from_logits", False):
+                continue
+            for activation in ("softmax", "sigmoid"):
+                if self._executor.fusable_output(k, activation) is not None:
+                    warnings.warn(f"{loss.name} received from_logits=True, but output {self.output_names[k]!r} is "
+                                  f"produced by a {activation} activation and thus does not represent logits. Was "
+                                  "this intended?", UserWarning, stacklevel=3)
 
     def _check_data(self, xs, ys, what):
         for k, array in enumerate(xs):

@@ -137,19 +137,19 @@ class Executor:
                 layer._cache = cache
 
     # ----- softmax + cross-entropy
-    def softmax_output(self, k):
-        """The layer whose softmax makes output k, when its gradient may start from the logits
-        (that layer's call is the output's only reader), else None."""
+    def fusable_output(self, k, activation):
+        """The layer whose activation ("softmax" or "sigmoid") makes output k, when its gradient
+        may start from the logits (that layer's call is the output's only reader), else None."""
         step = self._producer.get(self.output_slots[k])
         if step is None or step.outputs != [self.output_slots[k]] or not step.single_layer:
             return None
         layer = step.layers[0]
-        if getattr(layer, "output_activation", "linear") != "softmax" or self.output_slots[k] in self._read:
+        if getattr(layer, "output_activation", "linear") != activation or self.output_slots[k] in self._read:
             return None
         return layer
 
     def logits(self, k):
-        """The pre-softmax values of output k in the last forward (see softmax_output)."""
+        """The pre-activation values of output k in the last forward (see fusable_output)."""
         step = self._producer[self.output_slots[k]]
         self._restore(step)
         return step.layers[0].logits
@@ -180,7 +180,7 @@ class Executor:
     def backward(self, output_grads, from_logits=(), regularize=True, record=None):
         """Gradients of the inputs (None where no input needs one) from output_grads (one per output,
         None for an output without a loss); from_logits: the outputs whose gradient is w.r.t. the
-        logits of softmax_output(k). Fills every trainable weight's grad (zeros where no gradient
+        logits of fusable_output(k, ...). Fills every trainable weight's grad (zeros where no gradient
         reaches it). regularize=False leaves out the regularizers' gradients (a shared model's
         later call). record: a dict that receives, per step, the backward it ran and its dy
         (model.profile times them)."""

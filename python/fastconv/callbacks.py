@@ -9,6 +9,7 @@ import io
 import os
 import sys
 import time
+import warnings
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
            "LambdaCallback"]
@@ -28,15 +29,24 @@ class Callback:
         self.params = params
 
     def _implements(self, hook):
-        """Whether hook does anything here: overridden by the class or set on the instance."""
+        """Whether hook does anything here: overridden by the class or set on the instance (the
+        train-batch hooks also through Keras's older names, on_batch_begin / on_batch_end)."""
+        if hook in _BATCH_ALIASES and self._implements(_BATCH_ALIASES[hook]):
+            return True
         return hook in vars(self) or getattr(type(self), hook) is not getattr(Callback, hook)
 
     def on_train_begin(self, logs=None): pass
     def on_train_end(self, logs=None): pass
     def on_epoch_begin(self, epoch, logs=None): pass
     def on_epoch_end(self, epoch, logs=None): pass
-    def on_train_batch_begin(self, batch, logs=None): pass
-    def on_train_batch_end(self, batch, logs=None): pass
+    def on_batch_begin(self, batch, logs=None): pass
+    def on_batch_end(self, batch, logs=None): pass
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)       # Keras's older name, still called
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
     def on_test_begin(self, logs=None): pass
     def on_test_end(self, logs=None): pass
     def on_test_batch_begin(self, batch, logs=None): pass
@@ -45,6 +55,9 @@ class Callback:
     def on_predict_end(self, logs=None): pass
     def on_predict_batch_begin(self, batch, logs=None): pass
     def on_predict_batch_end(self, batch, logs=None): pass
+
+
+_BATCH_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
 
 
 class CallbackList:
@@ -291,11 +304,15 @@ class _Monitor(Callback):
         self.mode = _auto_mode(monitor) if mode == "auto" else mode
         self.min_delta = abs(float(min_delta))
 
-    def _current(self, logs):
+    def _current(self, logs, what):
+        """The monitored value, or None with Keras's warning when the logs lack it (val_* keys
+        without validation data): the callback then does nothing this epoch, as in Keras."""
         logs = logs or {}
         if self.monitor not in logs:
-            raise KeyError(f"{type(self).__name__}: monitor {self.monitor!r} is not in the logs; available keys: "
-                           f"{sorted(logs)} (val_* keys need validation_data or validation_split)")
+            warnings.warn(f"{type(self).__name__}: {what} conditioned on {self.monitor!r}, which is not available; "
+                          f"available: {sorted(logs)} (val_* keys need validation_data or validation_split)",
+                          RuntimeWarning, stacklevel=3)
+            return None
         return float(logs[self.monitor])
 
     def _better(self, value, reference):
@@ -318,8 +335,8 @@ class EarlyStopping(_Monitor):
             of the best epoch.
         start_from_epoch (int): epochs to wait before counting.
 
-    Raises:
-        KeyError: at the first epoch end, when monitor is not a log key (lists the keys).
+    An epoch whose logs lack monitor (``val_loss`` without validation data) is skipped with a
+    RuntimeWarning listing the keys, as Keras warns and goes on.
     """
 
     def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, verbose=0, mode="auto", baseline=None,
@@ -341,8 +358,8 @@ class EarlyStopping(_Monitor):
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
-        current = self._current(logs)
-        if epoch < self.start_from_epoch:
+        current = self._current(logs, "early stopping")
+        if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights = self.model.get_weights()   # the first epoch counts even if it misses the baseline
@@ -381,9 +398,8 @@ class ModelCheckpoint(_Monitor):
         mode (str): "auto", "min" or "max". save_freq: "epoch" (the only supported value).
         initial_value_threshold (float or None): a value to beat before the first save.
 
-    Raises:
-        KeyError: when save_best_only is set or filepath names a log key that is not in the logs
-            (lists the available keys).
+    With save_best_only and no monitor in the logs, nothing is saved and a RuntimeWarning says
+    so (as in Keras). Raises KeyError when filepath names a log key that is not in the logs.
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
@@ -407,7 +423,9 @@ class ModelCheckpoint(_Monitor):
     def on_epoch_end(self, epoch, logs=None):
         path = self._path(epoch, logs)
         if self.save_best_only:
-            current = self._current(logs)
+            current = self._current(logs, "saving the best model only")
+            if current is None:
+                return
             if not self._better(current, self.best):
                 if self.verbose > 0:
                     print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")

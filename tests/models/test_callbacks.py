@@ -9,7 +9,7 @@ import pytest
 from fastconv import callbacks
 from fastconv.models import load_model
 
-from .helpers import make_model
+from .helpers import make_data, make_model
 
 
 class Recorder(callbacks.Callback):
@@ -59,12 +59,32 @@ def test_early_stopping_on_val_loss_with_min_delta(data):
     assert callbacks.EarlyStopping(monitor="val_accuracy").mode == "max"
 
 
-def test_unknown_monitor_lists_available_keys(data, tmp_path):
+def test_unknown_monitor_warns_listing_the_keys_and_training_goes_on(data, tmp_path):
+    """As Keras (issue #16): val_loss without validation data is a warning, not an error."""
     x, y, _ = data
-    for cb in (callbacks.EarlyStopping(), callbacks.ModelCheckpoint(tmp_path / "m.keras", save_best_only=True),
+    for cb in (callbacks.EarlyStopping(patience=0), callbacks.ModelCheckpoint(tmp_path / "m.keras",
+                                                                            save_best_only=True),
                callbacks.EarlyStopping(monitor="val_acc")):
-        with pytest.raises(KeyError, match=r"is not in the logs; available keys: \['accuracy', 'loss'\]"):
-            make_model().fit(x, y, epochs=1, verbose=0, callbacks=[cb])
+        with pytest.warns(RuntimeWarning, match=r"not available; available: \['accuracy', 'loss'\]"):
+            history = make_model().fit(x, y, epochs=2, verbose=0, callbacks=[cb])
+        assert len(history.epoch) == 2
+    assert not (tmp_path / "m.keras").exists()
+
+
+def test_a_callback_overriding_only_on_batch_end_is_called():
+    """Keras calls the older on_batch_begin / on_batch_end from the train-batch hooks."""
+    x, y, _ = make_data(40)
+    seen = []
+
+    class Old(callbacks.Callback):
+        def on_batch_begin(self, batch, logs=None):
+            seen.append(("begin", batch))
+
+        def on_batch_end(self, batch, logs=None):
+            seen.append(("end", batch, round(logs["loss"], 3) > 0))
+
+    make_model().fit(x, y, epochs=1, batch_size=16, verbose=0, callbacks=[Old()])
+    assert seen == [("begin", 0), ("end", 0, True), ("begin", 1), ("end", 1, True), ("begin", 2), ("end", 2, True)]
 
 
 def test_model_checkpoint_formats_epoch_and_saves_every_epoch(data, tmp_path):

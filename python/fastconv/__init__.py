@@ -25,14 +25,18 @@ apply_isa_from_environment()
 _LAZY_SUBMODULES = ("selfcheck", "cli", "layers", "models", "losses", "optimizers", "regularizers", "metrics",
                     "callbacks", "activations", "initializers", "keras", "utils", "datasets", "plot", "course",
                     "signal", "model_selection")
-_LAZY_ATTRIBUTES = {"Sequential": "fastconv.models", "Model": "fastconv.models", "Input": "fastconv.layers"}
+# name -> (module, attribute); ones / zeros / constant for programs that `import fastconv as tf`
+_LAZY_ATTRIBUTES = {"Sequential": ("fastconv.models", "Sequential"), "Model": ("fastconv.models", "Model"),
+                    "Input": ("fastconv.layers", "Input"), "ones": ("fastconv.keras.ops", "ones"),
+                    "zeros": ("fastconv.keras.ops", "zeros"), "constant": ("fastconv.keras.ops", "convert_to_tensor")}
 
 
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         return importlib.import_module(f"fastconv.{name}")
     if name in _LAZY_ATTRIBUTES:
-        return getattr(importlib.import_module(_LAZY_ATTRIBUTES[name]), name)
+        module, attribute = _LAZY_ATTRIBUTES[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'fastconv' has no attribute {name!r}")
 
 

@@ -271,3 +271,27 @@ def test_fit_before_compile_and_add_input_late():
         Sequential([layers.Dense(2)]).fit(np.zeros((4, 3)), np.zeros((4, 2)))
     with pytest.raises(ValueError, match=r"an Input can only be the first entry"):
         Sequential([layers.Dense(2), layers.Input((3,))])
+
+
+def test_keras_namespace_beyond_layers_and_models():
+    """What real programs touch besides layers (issue #16 item 7): version, backend, ops, policy."""
+    import fastconv as tf
+    from fastconv import keras
+    assert keras.__version__ == tf.__version__
+    assert keras.utils.to_categorical([0, 2], 3).dtype == np.float64           # Keras 3's dtype
+    assert fastconv.utils.to_categorical([0, 2], 3).dtype == np.float32       # fastconv's own default stays
+    assert tf.ones((2, 3)).dtype == np.float32 and tf.zeros(2).shape == (2,)
+    assert tf.constant([1.5, 2.0]).dtype == np.float32 and tf.constant([1, 2]).dtype.kind == "i"
+    ops = keras.ops
+    x = ops.convert_to_tensor([[1.0, 3.0], [4.0, 2.0]])
+    assert ops.argmax(x).tolist() == [1, 0] and ops.sum(x) == 10 and ops.mean(x, axis=0).tolist() == [2.5, 2.5]
+    assert ops.expand_dims(x, -1).shape == (2, 2, 1) and ops.concatenate([x, x], axis=1).shape == (2, 4)
+    assert ops.stack([x, x]).shape == (2, 2, 2) and ops.reshape(x, (4,)).shape == (4,)
+    keras.mixed_precision.set_global_policy("float32")
+    assert keras.mixed_precision.global_policy() == "float32"
+    with pytest.raises(ValueError, match="'mixed_bfloat16' is not supported by fastconv yet"):
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    layers.Dense(2, name="named_before_clear")
+    keras.backend.clear_session()
+    assert layers.Dense(2).name == "dense" and keras.backend.floatx() == "float32"
+    assert keras.backend.epsilon() == 1e-7

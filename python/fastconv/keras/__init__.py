@@ -9,12 +9,14 @@ Submodules load on first use; ``utils`` and ``datasets`` come from ``fastconv.ut
 import importlib
 
 _SUBMODULES = ("layers", "models", "losses", "optimizers", "regularizers", "callbacks", "metrics", "activations",
-               "initializers", "utils", "datasets")
+               "initializers", "utils", "datasets", "backend", "mixed_precision", "ops")
 _ATTRIBUTES = {"Sequential": ("fastconv.models", "Sequential"), "Model": ("fastconv.models", "Model"),
                "Input": ("fastconv.layers", "Input")}
 
 
 def __getattr__(name):
+    if name == "__version__":       # fastconv's, as programs print keras.__version__
+        return importlib.import_module("fastconv").__version__
     if name in _SUBMODULES:
         return importlib.import_module(f"fastconv.keras.{name}")
     if name in _ATTRIBUTES:

@@ -21,6 +21,11 @@ def _snake_case(name):
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def reset_names():
+    """Name layers and models from scratch again (keras.backend.clear_session)."""
+    _NAME_COUNTS.clear()
+
+
 def unique_name(base):
     """base, base_1, base_2, ... as Keras names layers and models within a session."""
     count = _NAME_COUNTS.get(base, 0)

@@ -13,13 +13,15 @@ import numbers
 
 import numpy as np
 
-from fastconv import _binary_losses, _core
+from fastconv import _binary_losses, _core, _other_losses
 from fastconv._args import FLOAT_DTYPES
 
 __all__ = ["Loss", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "MeanSquaredError",
            "BinaryCrossentropy", "BinaryFocalCrossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "mean_squared_error", "mse", "binary_crossentropy",
-           "binary_focal_crossentropy", "get", "serialize", "EPSILON"]
+           "binary_focal_crossentropy", "MeanAbsoluteError", "Huber", "KLDivergence", "CategoricalHinge",
+           "mean_absolute_error", "mae", "huber", "kl_divergence", "kld", "categorical_hinge", "get", "serialize",
+           "EPSILON"]
 
 EPSILON = 1e-7      # keras.config.epsilon()
 REDUCTIONS = ("sum_over_batch_size", "sum", "none")
@@ -383,15 +385,95 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
                                    reduction="none")(y_true, y_pred)
 
 
+class MeanAbsoluteError(Loss):
+    """Mean over the last axis of the absolute error, then over samples ("mae")."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error"):
+        super().__init__(reduction, name)
+
+    def _per_sample(self, y_true, y_pred):
+        return _other_losses.mean_absolute_error(y_true, y_pred)
+
+
+class Huber(Loss):
+    """Squared error for errors up to delta, linear beyond: ``0.5 e**2`` or ``delta (|e| - delta / 2)``.
+
+    Args:
+        delta (float): > 0, where the loss turns linear. reduction, name: as Loss.
+    """
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss"):
+        super().__init__(reduction, name)
+        if not isinstance(delta, numbers.Real) or isinstance(delta, bool) or not 0 < delta < float("inf"):
+            raise ValueError(f"delta must be a finite float > 0, got {delta!r}")
+        self.delta = float(delta)
+
+    def _per_sample(self, y_true, y_pred):
+        return _other_losses.huber(y_true, y_pred, self.delta)
+
+    def get_config(self):
+        return {**super().get_config(), "delta": self.delta}
+
+
+class KLDivergence(Loss):
+    """``sum(y_true * log(y_true / y_pred))`` over the last axis, both clipped to [1e-7, 1] ("kld")."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence"):
+        super().__init__(reduction, name)
+
+    def _per_sample(self, y_true, y_pred):
+        return _other_losses.kl_divergence(y_true, y_pred)
+
+
+class CategoricalHinge(Loss):
+    """``max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` for one-hot y_true."""
+
+    def __init__(self, reduction="sum_over_batch_size", name="categorical_hinge"):
+        super().__init__(reduction, name)
+
+    def _per_sample(self, y_true, y_pred):
+        return _other_losses.categorical_hinge(y_true, y_pred)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per-sample ``mean(|y_pred - y_true|, axis=-1)``."""
+    return _other_losses.mean_absolute_error(y_true, y_pred)[0]
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """Per-sample Huber loss (see Huber)."""
+    return Huber(delta, reduction="none")(y_true, y_pred)
+
+
+def kl_divergence(y_true, y_pred):
+    """Per-sample Kullback-Leibler divergence (see KLDivergence)."""
+    return _other_losses.kl_divergence(y_true, y_pred)[0]
+
+
+def categorical_hinge(y_true, y_pred):
+    """Per-sample categorical hinge loss (see CategoricalHinge)."""
+    return _other_losses.categorical_hinge(y_true, y_pred)[0]
+
+
+mae = MAE = mean_absolute_error
+kld = KLD = kl_divergence
+
+
 _BY_NAME = {"categorical_crossentropy": CategoricalCrossentropy,
             "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
             "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
-            "binary_crossentropy": BinaryCrossentropy, "binary_focal_crossentropy": BinaryFocalCrossentropy}
+            "binary_crossentropy": BinaryCrossentropy, "binary_focal_crossentropy": BinaryFocalCrossentropy,
+            "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError, "huber": Huber,
+            "huber_loss": Huber, "kl_divergence": KLDivergence, "kld": KLDivergence,
+            "categorical_hinge": CategoricalHinge}
 _CLASSES = {cls.__name__: cls for cls in (CategoricalCrossentropy, SparseCategoricalCrossentropy, MeanSquaredError,
-                                          BinaryCrossentropy, BinaryFocalCrossentropy)}
+                                          BinaryCrossentropy, BinaryFocalCrossentropy, MeanAbsoluteError, Huber,
+                                          KLDivergence, CategoricalHinge)}
 _FUNCTIONS = {categorical_crossentropy: CategoricalCrossentropy,
               sparse_categorical_crossentropy: SparseCategoricalCrossentropy, mean_squared_error: MeanSquaredError,
-              binary_crossentropy: BinaryCrossentropy, binary_focal_crossentropy: BinaryFocalCrossentropy}
+              binary_crossentropy: BinaryCrossentropy, binary_focal_crossentropy: BinaryFocalCrossentropy,
+              mean_absolute_error: MeanAbsoluteError, huber: Huber, kl_divergence: KLDivergence,
+              categorical_hinge: CategoricalHinge}
 
 
 def get(identifier):

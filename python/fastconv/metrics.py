@@ -1,13 +1,17 @@
 """Accuracy metrics with Keras's rule for ``metrics=["accuracy"]``: binary when y_pred has one
-column, sparse (integer labels) when y_true has one axis fewer or a last axis of 1, else categorical.
+column, sparse (integer labels) when y_true has one axis fewer or a last axis of 1, else categorical;
+and the mean absolute and squared errors ("mae", "mse").
 
 Metrics accumulate over batches (``update_state``/``result``/``reset_state``). Not AUC/precision.
 """
 
 import numpy as np
 
-__all__ = ["Metric", "CategoricalAccuracy", "SparseCategoricalAccuracy", "BinaryAccuracy", "categorical_accuracy",
-           "sparse_categorical_accuracy", "binary_accuracy", "get"]
+from fastconv import _other_losses
+
+__all__ = ["Metric", "CategoricalAccuracy", "SparseCategoricalAccuracy", "BinaryAccuracy", "MeanAbsoluteError",
+           "MeanSquaredError", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy",
+           "mean_absolute_error", "mean_squared_error", "get"]
 
 
 def _check(fn, y_true, y_pred):
@@ -42,6 +46,18 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     y_true, y_pred = _check("binary_accuracy", y_true, y_pred)
     y_true = y_true.reshape(y_pred.shape)
     return np.mean((y_pred > threshold) == (y_true > 0.5), axis=-1).astype(np.float32)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """Per sample: mean over the last axis of |y_pred - y_true|."""
+    return _other_losses.mean_absolute_error(y_true, y_pred)[0]
+
+
+def mean_squared_error(y_true, y_pred):
+    """Per sample: mean over the last axis of (y_pred - y_true)**2."""
+    y_true, y_pred = _other_losses.pair("mean_squared_error", y_true, y_pred)
+    diff = y_pred - y_true
+    return diff * diff if diff.ndim == 1 else np.mean(diff * diff, axis=-1)
 
 
 class Metric:
@@ -93,8 +109,20 @@ class BinaryAccuracy(Metric):
     fn = staticmethod(binary_accuracy)
 
 
-_CLASSES = {c.__name__: c for c in (CategoricalAccuracy, SparseCategoricalAccuracy, BinaryAccuracy)}
+class MeanAbsoluteError(Metric):
+    default_name = "mean_absolute_error"
+    fn = staticmethod(mean_absolute_error)
+
+
+class MeanSquaredError(Metric):
+    default_name = "mean_squared_error"
+    fn = staticmethod(mean_squared_error)
+
+
+_CLASSES = {c.__name__: c for c in (CategoricalAccuracy, SparseCategoricalAccuracy, BinaryAccuracy,
+                                    MeanAbsoluteError, MeanSquaredError)}
 _BY_NAME = {c.default_name: c for c in _CLASSES.values()}
+_ALIASES = {"mae": MeanAbsoluteError, "mse": MeanSquaredError}     # named as given, as in Keras 3
 
 
 def accuracy_for(y_true_shape, y_pred_shape, name="accuracy"):
@@ -117,6 +145,8 @@ def get(identifier, y_true_shape, y_pred_shape):
             return _CLASSES[identifier]()
         if identifier.lower() in _BY_NAME:
             return _BY_NAME[identifier.lower()]()
+        if identifier.lower() in _ALIASES:
+            return _ALIASES[identifier.lower()](identifier)
     raise ValueError(f"metrics entries must be 'accuracy' or one of {sorted(_BY_NAME)}, got {identifier!r}")
 
 
@@ -125,7 +155,7 @@ def check(identifier):
     if isinstance(identifier, Metric):
         return identifier
     if isinstance(identifier, str) and (identifier.lower() in ("accuracy", "acc") or identifier in _CLASSES
-                                        or identifier.lower() in _BY_NAME):
+                                        or identifier.lower() in _BY_NAME or identifier.lower() in _ALIASES):
         return identifier
     raise ValueError(f"metrics entries must be 'accuracy' or one of {sorted(_BY_NAME)}, got {identifier!r}")
 

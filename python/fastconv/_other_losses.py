@@ -1,6 +1,7 @@
 """Mean absolute error, Huber, KL divergence and categorical hinge, per sample, with their gradients
-w.r.t. y_pred (Keras 3's formulas: each a mean or sum over the last axis). Used by fastconv.losses
-and fastconv.metrics; not a public module."""
+w.r.t. y_pred (Keras 3's formulas: each a mean or sum over the last axis), and the target checks
+and last-axis mean they share with the binary losses. Used by fastconv.losses and fastconv.metrics;
+not a public module."""
 
 import numpy as np
 
@@ -22,7 +23,8 @@ def pair(fn, y_true, y_pred):
     return y_true.astype(y_pred.dtype, copy=False), y_pred
 
 
-def _mean_last(values, grad):
+def mean_last(values, grad):
+    """Per-sample means over the last axis, and the gradient scaled to match (1-D: per element)."""
     if values.ndim == 1:
         return values, grad
     return values.mean(axis=-1), grad / values.shape[-1]
@@ -31,7 +33,7 @@ def _mean_last(values, grad):
 def mean_absolute_error(y_true, y_pred, fn="mean_absolute_error"):
     y, p = pair(fn, y_true, y_pred)
     diff = p - y
-    return _mean_last(np.abs(diff), np.sign(diff))
+    return mean_last(np.abs(diff), np.sign(diff))
 
 
 def huber(y_true, y_pred, delta=1.0, fn="huber"):
@@ -40,7 +42,7 @@ def huber(y_true, y_pred, delta=1.0, fn="huber"):
     magnitude = np.abs(error)
     quadratic = np.minimum(magnitude, delta)
     loss = 0.5 * quadratic * quadratic + delta * (magnitude - quadratic)
-    return _mean_last(loss, np.where(magnitude <= delta, error, delta * np.sign(error)).astype(p.dtype, copy=False))
+    return mean_last(loss, np.where(magnitude <= delta, error, delta * np.sign(error)).astype(p.dtype, copy=False))
 
 
 def kl_divergence(y_true, y_pred, fn="kl_divergence"):

@@ -27,6 +27,7 @@ from fastconv.layers.core import Input, InputLayer
 from fastconv.layers.symbolic import SymbolicTensor, flatten
 from fastconv.models._data import as_arrays, check_array
 from fastconv.models._interrupt import InterruptGuard
+from fastconv.models._running_logs import RunningLogs
 from fastconv.training.executor import Executor, unique
 
 __all__ = ["Model"]
@@ -334,7 +335,9 @@ class Model(Layer):
         return int(sum(w.value.size for w in self.weights))
 
     def regularization_loss(self):
-        return float(sum(layer.regularization_loss() for layer in self.layers))
+        """The regularizers' terms of every layer the model computes with (each layer once)."""
+        layers = self._executor.layers if self._executor is not None else self.layers   # per step: no rescan
+        return float(sum(layer.regularization_loss() for layer in layers))
 
     # ----- data
     def _check_inputs(self, x, fn):
@@ -433,12 +436,6 @@ class Model(Layer):
                 m.reset_state()
         return self._metrics
 
-    def _metric_logs(self, metrics):
-        names = self.output_names
-        if len(names) == 1:
-            return {m.name: m.result() for m in metrics[0]}
-        return {f"{name}_{m.name}": m.result() for name, ms in zip(names, metrics) for m in ms}
-
     # ----- one step
     def _fused_outputs(self):
         """For each output: the softmax or sigmoid layer whose logits its loss starts from, or None."""
@@ -485,14 +482,6 @@ class Model(Layer):
         what is trainable)."""
         self._executor.prepare_backward()
         return self._fused_outputs()
-
-    def _loss_logs(self, total, per_output_sums, seen):
-        logs = {"loss": total / seen}
-        if len(self.output_names) > 1:
-            for name, value in zip(self.output_names, per_output_sums):
-                if value is not None:
-                    logs[f"{name}_loss"] = value / seen
-        return logs
 
     def profile(self, x, y, batch_size=32, repeats=10, print_fn=None):
         """Time one training step, step by step as fit runs it, on the first batch of (x, y).
@@ -600,8 +589,7 @@ class Model(Layer):
                     cbs.on_epoch_begin(epoch)
                     fused = None            # prepared after callbacks ran: they may change what is trainable
                     order = _random.generator().permutation(n) if shuffle else None
-                    total_loss, per_output_sums, seen = 0.0, None, 0
-                    metrics = None
+                    running = RunningLogs(self.output_names, self._make_metrics)
                     for batch in range(steps):
                         if batch_begin:
                             cbs.on_train_batch_begin(batch)
@@ -615,17 +603,8 @@ class Model(Layer):
                         else:
                             xb, yb = [a[rows] for a in xs], [a[rows] for a in ys]
                         loss, per_output, outs = self._train_step(xb, yb, fused)
-                        if metrics is None:
-                            metrics = self._make_metrics(yb, outs)
-                        for ms, y_k, out in zip(metrics, yb, outs):
-                            for m in ms:
-                                m.update_state(y_k, out)
-                        count = len(xb[0])
-                        total_loss += loss * count
-                        per_output_sums = [None if v is None else v * count + (0.0 if s is None else s)
-                                           for v, s in zip(per_output, per_output_sums or [None] * len(per_output))]
-                        seen += count
-                        logs = {**self._loss_logs(total_loss, per_output_sums, seen), **self._metric_logs(metrics)}
+                        running.add(yb, outs, loss, per_output)
+                        logs = running.logs()
                         if batch_end:
                             cbs.on_train_batch_end(batch, logs)
                             fused = None
@@ -676,8 +655,7 @@ class Model(Layer):
                 _fit_checks.check_targets(loss, array, self._outputs[k].shape, "fit")
 
     def _evaluate_arrays(self, xs, ys, batch_size, cbs=None):
-        total_loss, per_output_sums, seen = 0.0, None, 0
-        metrics = None
+        running = RunningLogs(self.output_names, self._make_metrics)
         reg = self.regularization_loss()
         fused = self._fused_outputs()
         for batch, start in enumerate(range(0, len(xs[0]), batch_size)):
@@ -687,19 +665,10 @@ class Model(Layer):
             xb, yb = [a[rows] for a in xs], [a[rows] for a in ys]
             outs = self._executor.forward(xb, training=False)
             loss, per_output, _, _ = self._losses_and_grads(yb, outs, fused)
-            if metrics is None:
-                metrics = self._make_metrics(yb, outs)
-            for ms, y_k, out in zip(metrics, yb, outs):
-                for m in ms:
-                    m.update_state(y_k, out)
-            count = len(xb[0])
-            total_loss += (loss + reg) * count
-            per_output_sums = [None if v is None else v * count + (0.0 if s is None else s)
-                               for v, s in zip(per_output, per_output_sums or [None] * len(per_output))]
-            seen += count
+            running.add(yb, outs, loss + reg, per_output)
             if cbs is not None:
-                cbs.on_test_batch_end(batch, {"loss": total_loss / seen})
-        return {**self._loss_logs(total_loss, per_output_sums, seen), **self._metric_logs(metrics)}
+                cbs.on_test_batch_end(batch, {"loss": running.loss})
+        return running.logs()
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False, callbacks=None):
         """Loss (with regularization) and metrics over (x, y).
